@@ -1,0 +1,47 @@
+# kaiteki — two commands for a fresh machine: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+KAITEKI := $(VENV)/bin/kaiteki
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+NAME ?=
+
+.PHONY: install demo prepare test lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## prepare: build the embedded Sapporo area and the demo data (cached; a second run is quick)
+prepare: install
+	$(KAITEKI) prepare
+
+## demo: install, prepare the embedded Sapporo data and serve the app on http://$(HOST):$(PORT)
+demo: prepare
+	$(KAITEKI) serve --host $(HOST) --port $(PORT)
+
+## test: install and run the whole suite
+test: install
+	bash scripts/test-setup.sh
+	$(VENV)/bin/pytest
+
+## lint: ruff (lint + format), mypy on the packages, import-linter layers
+lint: install
+	$(VENV)/bin/ruff check comfort sensors api maps tests bench
+	$(VENV)/bin/ruff format --check comfort sensors api maps tests bench
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+## bench: run every benchmark in bench/ (or one: make bench NAME=utci) and print one table
+bench: install
+	$(PY) -m bench $(NAME)
+
+clean:
+	rm -rf var/cache bench/results/*.json

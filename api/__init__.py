@@ -1,0 +1,1 @@
+"""The outermost layer of kaiteki: settings, the FastAPI application and the ``kaiteki`` CLI."""

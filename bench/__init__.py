@@ -1,0 +1,1 @@
+"""kaiteki benchmarks: ``make bench`` runs them all, ``make bench NAME=<name>`` one."""

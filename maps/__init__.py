@@ -1,0 +1,1 @@
+"""folium/HTML builders: GeoDataFrame or Dataset in, map or page out."""
