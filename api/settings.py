@@ -57,9 +57,16 @@ class Settings(BaseSettings):
     k_anonymity: int = Field(
         default=10, ge=2, description="Smallest group published (KAITEKI_K_ANONYMITY)."
     )
-    demo_year: int = Field(default=2025, description="Year simulated by `make demo`.")
+    demo_year: int = Field(
+        default=2022,
+        description=(
+            "Current year of the demo: simulated sensors follow the real Sapporo daily weather "
+            "of this year (KAITEKI_DEMO_YEAR)."
+        ),
+    )
     baseline_year: int = Field(
-        default=2025, description="Baseline year of the comfortable-places KPI."
+        default=2021,
+        description="Baseline year of the comfortable-places KPI (KAITEKI_BASELINE_YEAR).",
     )
     max_body_bytes: int = Field(default=5_000_000, description="Request body limit (bytes).")
     tiles: str | None = Field(

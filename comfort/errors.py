@@ -11,3 +11,15 @@ class NetworkBuildError(ComfortError, ValueError):
 
 class InputRangeError(ComfortError, ValueError):
     """An input lies outside the range a model is defined for."""
+
+
+class RoutingError(ComfortError, ValueError):
+    """A route, isochrone or travel-time matrix cannot be computed from the given inputs."""
+
+
+class FieldInputError(ComfortError, ValueError):
+    """Readings, sensors, segments or places cannot feed the comfort field as given."""
+
+
+class CalibrationError(ComfortError, ValueError):
+    """Questionnaire votes cannot calibrate a comfort band (too few, or no trend with UTCI)."""

