@@ -24,7 +24,9 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def machine() -> str:
     """A short description of the machine the figures were measured on."""
-    return f"{platform.node()} {platform.machine()} {os.cpu_count()} cores {platform.python_version()}"
+    return (
+        f"{platform.node()} {platform.machine()} {os.cpu_count()} cores {platform.python_version()}"
+    )
 
 
 def peak_rss_mb() -> float:

@@ -23,3 +23,15 @@ class FieldInputError(ComfortError, ValueError):
 
 class CalibrationError(ComfortError, ValueError):
     """Questionnaire votes cannot calibrate a comfort band (too few, or no trend with UTCI)."""
+
+
+class PlacesError(ComfortError, ValueError):
+    """A places layer breaks the schema (columns, ids, indoor flag, opening hours)."""
+
+
+class KPIError(ComfortError, ValueError):
+    """A KPI cannot be computed from the given data (missing baseline, bad table)."""
+
+
+class ScenarioError(ComfortError, ValueError):
+    """A planner scenario names an unknown intervention or place."""
