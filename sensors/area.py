@@ -39,7 +39,7 @@ CENSUS_FILE = "sapporo_downtown_chome_2015.geojson"
 CRS = "EPSG:6680"
 
 #: Bump when the graph-building code changes, so that cached graphs are rebuilt.
-BUILD_VERSION = "3"
+BUILD_VERSION = "4"
 
 #: Default planning area in grid coordinates (CONTEXT.md): South 6..North 7, West 9..East 2.
 DEFAULT_AREA_JO = (-6, 7)
@@ -406,7 +406,8 @@ def build_sapporo_graph(
         From :func:`load_blocks`.
     area
         The planning area (:func:`planning_area`); the graph keeps the streets within
-        ``buffer_m`` of it, so routes near its edge are not cut.
+        ``buffer_m`` of it (lines leaving that zone are cut at its edge), so routes near the
+        area's edge are not cut short.
     buffer_m
         Buffer (m) around the planning area.
 
@@ -418,8 +419,15 @@ def build_sapporo_graph(
     lines = network.street_lines_from_coverage(blocks.geometry.values)
     report.segments_before_clip = len(lines)
     keep_zone = area.geometry.iloc[0].buffer(buffer_m)
-    kept = [ln for ln in lines if ln.intersects(keep_zone)]
-    report.segments_clipped = len(lines) - len(kept)
+    kept: list[LineString] = []
+    for ln in lines:
+        if ln.within(keep_zone):
+            kept.append(ln)
+        elif ln.intersects(keep_zone):
+            # cut lines that leave the zone; pieces shorter than a sliver are not streets
+            pieces = shapely.get_parts(ln.intersection(keep_zone))
+            kept.extend(p for p in pieces if p.geom_type == "LineString" and p.length >= 25.0)
+    report.segments_clipped = len(lines) - sum(ln.within(keep_zone) for ln in lines)
     G = network.lines_to_graph(kept, crs=CRS, edge_attrs=_street_attrs(blocks, kept))
     for walkway, junctions in _walkways(blocks):
         axis = walkway.line
