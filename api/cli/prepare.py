@@ -100,12 +100,21 @@ def _simulate(what: str, year: int, out: Path, marker: Path) -> None:
     marker.write_text("done\n")
 
 
+#: Simulator output files by ingest kind, in the order they must be ingested (registry first).
+SIMULATED_FILES = {
+    "sensors": "thermal_sensors_*.csv",
+    "thermal": "thermal_readings_*.csv",
+    "flow": "flow_*.csv",
+    "dwell": "dwell_*.csv",
+    "survey": "survey_[0-9]*.csv",
+}
+
+
 def _ingest_dir(folder: Path, only: str | None = None) -> None:
-    kinds = ("sensors", "thermal", "flow", "dwell", "survey")
-    for kind in kinds:
+    for kind, pattern in SIMULATED_FILES.items():
         if only and kind != only:
             continue
-        files = sorted(folder.glob(f"{kind}*.csv"))
+        files = sorted(folder.glob(pattern))
         if files:
             _cli(["ingest", kind, *map(str, files)])
 

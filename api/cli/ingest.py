@@ -1,0 +1,116 @@
+"""``kaiteki ingest KIND FILE...``: load data files into the store with QC."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from api.cli._common import console, print_json, settings
+from sensors.errors import SensorsError
+
+KIND_HELP = {
+    "thermal": "thermal readings (CSV or .jsonl)",
+    "sensors": "sensor registry (CSV)",
+    "flow": "people counts per line, interval and direction (CSV)",
+    "dwell": "dwell counts per zone and interval (CSV)",
+    "mesh": "MLIT 1 km mesh stay population (GeoJSON)",
+    "steps": "step counts (Fitbit export or kaiteki CSV); ids pseudonymised",
+    "survey": "questionnaire responses (CSV)",
+    "weather": "Sapporo daily reference weather (the Chi-Ka-Ho daily file)",
+    "chikaho": "Chi-Ka-Ho J1..J5 daily counts and subway boardings (the daily file)",
+}
+
+
+def _area() -> Any:
+    """The planning area for the outside-area test, or None when the area model is missing."""
+    s = settings()
+    try:
+        from sensors.area import CENSUS_FILE, planning_area  # type: ignore[attr-defined]
+    except ImportError:
+        console.print("[yellow]planning area model not available; outside-area test skipped[/]")
+        return None
+    try:
+        return planning_area(s.data_file(CENSUS_FILE), s.area)
+    except SensorsError as exc:
+        console.print(f"[yellow]planning area unavailable ({exc}); outside-area test skipped[/]")
+        return None
+
+
+def _make_command(kind: str) -> Any:
+    def command(
+        files: Annotated[list[Path], typer.Argument(help="Files to ingest.", show_default=False)],
+        json_out: Annotated[
+            bool, typer.Option("--json", help="Print one JSON object per file on stdout.")
+        ] = False,
+        no_area: Annotated[
+            bool, typer.Option("--no-area", help="Skip the outside-planning-area test.")
+        ] = False,
+    ) -> None:
+        from rich.progress import Progress
+        from rich.table import Table
+
+        from sensors.ingest import ingest_file
+        from sensors.store import Store
+
+        s = settings()
+        area = None if no_area or kind in ("weather", "chikaho", "mesh", "steps") else _area()
+        rejected = 0
+        results = []
+        with Store(s.store) as store, Progress(console=console, transient=True) as progress:
+            task = progress.add_task(f"ingest {kind}", total=len(files))
+            for path in files:
+                progress.update(task, description=f"ingest {kind}: {path.name}")
+                try:
+                    res = ingest_file(store, kind, path, area=area, pseudonym_key=s.pseudonym_key)
+                    summary = res.summary()
+                except SensorsError as exc:
+                    rejected += 1
+                    summary = {
+                        "file": str(path), "kind": kind, "sha256": None, "rows_read": 0,
+                        "accepted": 0, "flagged": 0, "quarantined": 0, "duplicate_file": False,
+                        "rejected": True, "error": str(exc),
+                    }  # fmt: skip
+                results.append(summary)
+                progress.advance(task)
+        table = Table(title=f"kaiteki ingest {kind} → {s.store}")
+        for col in ("file", "rows read", "accepted", "flagged", "quarantined", "note"):
+            table.add_column(col, justify="left" if col in ("file", "note") else "right")
+        for r in results:
+            note = (
+                "REJECTED (see below)"
+                if r.get("rejected")
+                else "already ingested; nothing added"
+                if r["duplicate_file"]
+                else ("simulated" if r.get("simulated") else "")
+            )
+            table.add_row(
+                Path(r["file"]).name, f"{r['rows_read']:,}", f"{r['accepted']:,}",
+                f"{r['flagged']:,}", f"{r['quarantined']:,}", note,
+            )  # fmt: skip
+        console.print(table)
+        for r in results:
+            if r.get("rejected"):
+                console.print(f"  rejected: {r['error']}", markup=False, highlight=False)
+            for m in r.get("messages", [])[:20]:
+                console.print(f"  {m}", markup=False, highlight=False)
+        if json_out:
+            for r in results:
+                print_json(r)
+        if rejected:
+            raise typer.Exit(1)
+
+    command.__doc__ = f"Ingest {KIND_HELP[kind]} into the store (KAITEKI_STORE)."
+    return command
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``kaiteki ingest`` with one sub-command per data kind."""
+    sub = typer.Typer(
+        help="Load data files into the store with quality control (one transaction per file).",
+        no_args_is_help=True,
+    )
+    for kind in KIND_HELP:
+        sub.command(name=kind)(_make_command(kind))
+    app.add_typer(sub, name="ingest")

@@ -1,0 +1,85 @@
+"""Ingest orchestration: idempotency, reconciliation, in-memory records, CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from sensors.errors import IngestError
+from sensors.ingest import ingest_file, ingest_records
+from sensors.store import Store
+
+REC = {
+    "time": "2022-01-05T12:00:00+09:00", "sensor_id": "M1", "lat": 43.06, "lon": 141.35,
+    "air_temp_c": -3.5, "rel_humidity_pct": 80, "wind_speed_ms": 3.1, "globe_temp_c": -2.0,
+}  # fmt: skip
+
+
+def test_same_file_twice_adds_nothing(fitbit_path, tmp_path):
+    store = Store(tmp_path / "s.duckdb")
+    first = ingest_file(store, "steps", fitbit_path, pseudonym_key="k")
+    again = ingest_file(store, "steps", fitbit_path, pseudonym_key="k")
+    assert not first.duplicate_file and again.duplicate_file
+    assert "already ingested" in again.messages[0]
+    assert store.table_counts()["steps"] == 22099 and store.table_counts()["files"] == 1
+
+
+def test_ingest_records_per_row_outcomes(tmp_path):
+    store = Store(tmp_path / "s.duckdb")
+    recs = [REC, {**REC, "time": "2022-01-05T12:01:00+09:00", "air_temp_c": "hot"},
+            {**REC, "time": "2022-01-05T12:02:00+09:00", "air_temp_c": 80}]  # fmt: skip
+    res = ingest_records(store, "readings", recs, "api:POST /v1/readings")
+    assert [r.status for r in res.rows] == ["accepted", "quarantined", "flagged"]
+    assert res.rows[1].field == "air_temp_c" and "expected a number" in res.rows[1].reason
+    assert "range" in res.rows[2].flags and "globe_below_air" in res.rows[2].flags
+    assert (res.rows_read, res.accepted, res.quarantined, res.flagged) == (3, 2, 1, 1)
+    assert ingest_records(store, "readings", recs, "api").duplicate_file
+    assert store.files()["path"].item() == "api:POST /v1/readings"
+
+
+def test_ingest_records_errors(tmp_path):
+    store = Store(tmp_path / "s.duckdb")
+    with pytest.raises(IngestError, match="unknown record kind"):
+        ingest_records(store, "nope", [REC], "api")
+    with pytest.raises(IngestError, match="pseudonym key"):
+        ingest_records(store, "steps", [{"participant_id": "a"}], "api")
+    with pytest.raises(IngestError, match="empty"):
+        ingest_records(store, "readings", [], "api")
+    with pytest.raises(IngestError, match="unknown ingest kind"):
+        ingest_file(store, "nope", tmp_path)
+
+
+def test_steps_records_are_pseudonymised(tmp_path):
+    store = Store(tmp_path / "s.duckdb")
+    res = ingest_records(
+        store, "steps", [{"participant_id": "alice", "time": "2022-01-05", "steps": 8000,
+                          "interval": "day"}], "api", pseudonym_key="k")  # fmt: skip
+    assert res.accepted == 1
+    assert "alice" not in store.steps()["participant"].item()
+
+
+def test_cli_ingest_json(daily_path, tmp_path, monkeypatch):
+    from api.cli import app
+    from api.settings import get_settings
+
+    monkeypatch.setenv("KAITEKI_STORE", str(tmp_path / "cli.duckdb"))
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        r = runner.invoke(app, ["ingest", "weather", "--json", str(daily_path)])
+        assert r.exit_code == 0, r.output
+        out = json.loads(r.stdout.strip().splitlines()[-1])
+        assert out["rows_read"] == 1278 and out["duplicate_file"] is False
+        assert set(out) >= {"file", "sha256", "rows_read", "accepted", "flagged", "quarantined",
+                            "duplicate_file"}  # fmt: skip
+        r = runner.invoke(app, ["ingest", "weather", "--json", str(daily_path)])
+        assert json.loads(r.stdout.strip().splitlines()[-1])["duplicate_file"] is True
+        empty = tmp_path / "empty.csv"
+        empty.write_text("")
+        r = runner.invoke(app, ["ingest", "thermal", "--json", "--no-area", str(empty)])
+        assert r.exit_code == 1
+        assert "the file is empty" in r.stdout
+    finally:
+        get_settings.cache_clear()

@@ -1,0 +1,18 @@
+"""Questionnaire responses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sensors.survey import read_survey
+
+BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
+
+
+def test_survey_values_and_flags():
+    g = read_survey(BAD / "survey_out_of_scale.csv")
+    assert g["response_id"].tolist() == ["R1", "R2"]
+    r1 = g.iloc[0]
+    assert r1["block"] == "北一条西３丁目" and r1["free_text"] == "寒い, 風が強い"
+    assert r1["thermal_sensation"] == -2 and r1["clothing_clo"] == 1.6
+    assert g.iloc[1]["qc"] == "range"  # thermal sensation 5 is off the ASHRAE scale
