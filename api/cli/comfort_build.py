@@ -1,0 +1,216 @@
+"""
+``kaiteki comfort build`` and ``kaiteki comfort cv``: the comfort field of a year.
+
+``build`` reads the year's thermal readings and the sensor registry from the store, the walking
+network's segments and the places layer, fits the field (:mod:`comfort.field`), writes it to
+``<cache_dir>/field/<year>.nc`` (:func:`sensors.fieldstore.field_path`) block by block with a
+progress bar, and prints the leave-one-sensor-out cross-validation table. ``cv`` prints the
+table only. ``calibrate`` fits the locally calibrated comfort band from the questionnaire votes
+of a year whose field is built.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from api.cli._common import console, print_json, settings
+from api.cli.comfort import comfort_app
+from comfort import field
+from comfort.errors import FieldInputError
+
+YearOption = Annotated[
+    int | None,
+    typer.Option("--year", help="Calendar year (default: the demo year, KAITEKI_DEMO_YEAR)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+
+
+def _places() -> Any:
+    """The embedded places layer (sensors/data/places.geojson)."""
+    from sensors.places import load_places
+
+    return load_places()
+
+
+def _inputs(year: int) -> tuple[pd.DataFrame, pd.DataFrame, Any, Any]:
+    from api import resources
+    from sensors.store import Store
+
+    s = settings()
+    with Store(s.store, read_only=s.store.exists()) as store:
+        readings = store.readings(start=f"{year}-01-01", end=f"{year + 1}-01-01")
+        registry = store.sensors()
+    if readings.empty:
+        raise FieldInputError(
+            f"no thermal readings for {year} in the store {s.store}. Ingest some first, e.g. "
+            f"`kaiteki simulate thermal --year {year} --out DIR` then "
+            "`kaiteki ingest sensors DIR/sensors*.csv` and `kaiteki ingest thermal DIR/thermal*.csv`."
+        )
+    return (
+        readings,
+        pd.DataFrame(registry.drop(columns="geometry", errors="ignore")),
+        (resources.segments()),
+        _places(),
+    )
+
+
+def _fit(year: int, say: Any = None) -> field.FieldModel:
+    readings, registry, segments, places = _inputs(year)
+    times = pd.date_range(f"{year}-01-01", f"{year + 1}-01-01", freq="h", inclusive="left")
+    return field.fit_field(
+        readings,
+        registry,
+        segments,
+        places,
+        times=times,
+        source=f"kaiteki store {settings().store.name}, thermal readings {year}",
+        progress=say,
+    )
+
+
+def _cv_table(cv: pd.DataFrame, simulated: bool) -> Table:
+    title = "Leave-one-sensor-out cross-validation" + (" (simulated data)" if simulated else "")
+    table = Table(title=title)
+    for col in ("group", "variable", "RMSE", "bias", "MAE", "n", "sensors"):
+        table.add_column(col, justify="left" if col in ("group", "variable") else "right")
+    for row in cv.itertuples():
+        table.add_row(
+            str(row.group),
+            str(row.variable),
+            f"{row.rmse:.2f}",
+            f"{row.bias:+.2f}",
+            f"{row.mae:.2f}",
+            f"{row.n:,}",
+            str(row.sensors),
+        )
+    return table
+
+
+def _cv_records(cv: pd.DataFrame) -> list[dict[str, Any]]:
+    return [
+        {k: (round(v, 4) if isinstance(v, float) else v) for k, v in rec.items()}
+        for rec in cv.to_dict("records")
+    ]
+
+
+@comfort_app.command("build")
+def build(
+    year: YearOption = None,
+    block_hours: Annotated[
+        int, typer.Option("--block-hours", min=24, help="Hours computed and written at once.")
+    ] = 744,
+    as_json: JsonOption = False,
+) -> None:
+    """Build the hourly comfort field of a year on every street segment and place."""
+    from sensors.fieldstore import FieldWriter, field_path
+
+    s = settings()
+    year = year or s.demo_year
+    t0 = time.perf_counter()
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=as_json,
+    ) as progress:
+        fit_task = progress.add_task(f"fit field {year}", total=3)
+        model = _fit(year, say=lambda _msg: progress.advance(fit_task))
+        n_blocks = -(-len(model.times) // block_hours)
+        write_task = progress.add_task(f"write field {year}", total=n_blocks)
+        out = field_path(s.cache_dir, year)
+        with FieldWriter(out) as writer:
+            for block in model.iter_blocks(block_hours):
+                writer.append(block)
+                progress.advance(write_task)
+    simulated = bool(model.arrays.simulated)
+    summary = {
+        "year": year,
+        "path": str(out),
+        "hours": len(model.times),
+        "edges": len(model.edges),
+        "places": len(model.places),
+        "sensors": len(model.arrays.sensors),
+        "simulated": simulated,
+        "readings_excluded": model.arrays.excluded,
+        "seconds": round(time.perf_counter() - t0, 1),
+        "cv": _cv_records(model.cv),
+    }
+    if as_json:
+        print_json(summary)
+        return
+    console.print(_cv_table(model.cv, simulated))
+    label = " [yellow](simulated)[/yellow]" if simulated else ""
+    console.print(
+        f"comfort field {year}{label}: {summary['edges']} edges, {summary['places']} places, "
+        f"{summary['hours']} hours from {summary['sensors']} sensors → {out} "
+        f"({summary['seconds']} s)"
+    )
+
+
+@comfort_app.command("cv")
+def cv(year: YearOption = None, as_json: JsonOption = False) -> None:
+    """Leave-one-sensor-out cross-validation RMSE of the field (air, MRT, wind, RH, UTCI)."""
+    year = year or settings().demo_year
+    model = _fit(year)
+    if as_json:
+        print_json({"year": year, "simulated": model.arrays.simulated, "cv": _cv_records(model.cv)})
+        return
+    console.print(_cv_table(model.cv, model.arrays.simulated))
+
+
+@comfort_app.command("calibrate")
+def calibrate(
+    year: YearOption = None,
+    min_votes: Annotated[int, typer.Option("--min-votes", min=5)] = 30,
+    as_json: JsonOption = False,
+) -> None:
+    """Fit the UTCI band questionnaire respondents find neutral / acceptable, by season."""
+    from comfort.calibration import fit_comfort_band, votes_with_utci
+    from sensors.fieldstore import load_year
+    from sensors.store import Store
+
+    s = settings()
+    year = year or s.demo_year
+    ds = load_year(s.cache_dir, year)
+    with Store(s.store, read_only=s.store.exists()) as store:
+        votes = store.survey(start=f"{year}-01-01", end=f"{year + 1}-01-01")
+    if votes.empty:
+        raise FieldInputError(
+            f"no questionnaire votes for {year} in the store {s.store}; ingest some with "
+            "`kaiteki ingest survey FILE` (or simulate them: `kaiteki simulate survey`)."
+        )
+    located = votes_with_utci(pd.DataFrame(votes.drop(columns="geometry", errors="ignore")), ds)
+    table = fit_comfort_band(located, min_votes=min_votes)
+    simulated = bool(ds.attrs.get("simulated")) or bool(
+        "simulated" in votes.columns and votes["simulated"].astype(bool).any()
+    )
+    if as_json:
+        rec = table.reset_index().astype(object).where(table.reset_index().notna(), None)
+        print_json({"year": year, "simulated": simulated, "bands": rec.to_dict("records")})
+        return
+    title = f"Calibrated UTCI bands {year} (°C)" + (" (simulated data)" if simulated else "")
+    out = Table(title=title)
+    for col in ("season", "votes", "neutral", "neutral band", "acceptable band", "note"):
+        out.add_column(col, justify="left" if col in ("season", "note") else "right")
+
+    def num(v: float) -> str:
+        return "n/a" if pd.isna(v) else f"{v:.1f}"
+
+    for season, row in table.iterrows():
+        out.add_row(
+            str(season),
+            str(row["n"]),
+            num(row["neutral_utci_c"]),
+            f"{num(row['neutral_low_c'])} – {num(row['neutral_high_c'])}",
+            f"{num(row['acceptable_low_c'])} – {num(row['acceptable_high_c'])}",
+            str(row["note"] or ""),
+        )
+    console.print(out)
