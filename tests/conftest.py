@@ -57,3 +57,15 @@ def helsinki_graph() -> tuple[nx.MultiDiGraph, object]:
     from sensors.osm import graph_from_osm_file
 
     return graph_from_osm_file(HELSINKI_PBF)
+
+
+@pytest.fixture
+def own_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """A cache folder of this test's own, for tests that write fields or graphs into the cache."""
+    from api.settings import get_settings
+
+    monkeypatch.setenv("KAITEKI_CACHE_DIR", str(tmp_path / "cache"))
+    get_settings.cache_clear()
+    yield tmp_path / "cache"
+    monkeypatch.undo()
+    get_settings.cache_clear()

@@ -21,6 +21,7 @@ from api import resources
 from api.cli._common import console, print_json, settings
 from api.cli.route import compiled_graph
 from comfort import walkability
+from comfort.errors import RoutingError
 from sensors.destinations import destinations_from_osm_file, load_destinations
 
 walk_app = typer.Typer(help="Walkability scores of the walking network.", no_args_is_help=True)
@@ -43,7 +44,12 @@ def _season_comfort(cg, season: str, hour: int, year: int | None):  # type: igno
     if sel.size == 0:
         return None, f"comfort field {y} has no {season} hours at {hour}:00; left out"
     comfort = ds["comfort"].isel(time=sel).mean("time").compute()
-    per_edge = cg.per_edge(np.asarray(comfort.to_numpy(), dtype=float), comfort["edge"].to_numpy())
+    try:
+        per_edge = cg.per_edge(
+            np.asarray(comfort.to_numpy(), dtype=float), comfort["edge"].to_numpy()
+        )
+    except RoutingError as exc:
+        return None, f"comfort field {y} does not fit this network ({exc}); left out"
     simulated = str(ds.attrs.get("simulated", False)).lower() in ("1", "true", "yes")
     note = f"comfort-adjusted: mean comfort of {season} {y} at {hour:02d}:00 ({sel.size} hours)"
     return per_edge, note + (" from simulated sensor readings" if simulated else "")

@@ -182,7 +182,7 @@ def _write_field(year: int, utci_c: float) -> None:
     save_field(ds, path)
 
 
-def test_cli_kpi_and_scenario():
+def test_cli_kpi_and_scenario(own_cache):
     from api.cli import app
 
     runner = CliRunner()

@@ -40,7 +40,7 @@ def test_slivers_between_misaligned_blocks_are_removed() -> None:
 
 def test_both_directions_share_segment_and_reverse_geometry() -> None:
     G = network.lines_to_graph([LineString([(0, 0), (0, 50), (30, 80)])], crs="EPSG:6680")
-    (u, v, a), (_, _, b) = sorted(G.edges(data=True), key=lambda e: e[2]["reversed"])
+    (u, _v, a), (_, _, b) = sorted(G.edges(data=True), key=lambda e: e[2]["reversed"])
     assert a["segment_id"] == b["segment_id"] == 0
     assert list(a["geometry"].coords) == list(b["geometry"].coords)[::-1]
     assert a["length"] == pytest.approx(a["geometry"].length)
