@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import folium
 import geopandas as gpd
+import shapely
 
 from maps.offline import BLOCKS_ATTRIBUTION, offline_map
 
@@ -41,19 +42,7 @@ def area_map(
     centre = pa.geometry.iloc[0].centroid
     m = offline_map((centre.y, centre.x), zoom_start=15, tiles=tiles)
     if blocks is not None and tiles is None:
-        b = blocks.to_crs("EPSG:4326")[["name_ja", "name_en", "population", "geometry"]]
-        folium.GeoJson(
-            b,
-            name="census blocks",
-            style_function=lambda _: {
-                "color": "#c9c9c9",
-                "weight": 0.6,
-                "fillColor": "#f4f1ea",
-                "fillOpacity": 0.9,
-            },
-            tooltip=folium.GeoJsonTooltip(["name_ja", "name_en", "population"]),
-            attribution=BLOCKS_ATTRIBUTION,
-        ).add_to(m)
+        add_blocks(m, blocks)
     folium.GeoJson(
         pa[["area_ha", "geometry"]],
         name="planning area",
@@ -79,3 +68,35 @@ def area_map(
         ).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     return m
+
+
+def add_blocks(m: folium.Map, blocks: gpd.GeoDataFrame, lang: str = "en") -> folium.GeoJson:
+    """
+    Draw the census blocks as the base layer (used when no tiles are configured).
+
+    Parameters
+    ----------
+    m
+        The map, changed in place.
+    blocks
+        Census blocks (``sensors.area.load_blocks``), any CRS.
+    lang
+        ``en`` or ``ja``: which block name the tooltip shows.
+    """
+    b = blocks.to_crs("EPSG:4326")[["name_ja", "name_en", "geometry"]].copy()
+    b["geometry"] = shapely.set_precision(b.geometry.values, 1e-6)
+    layer = folium.GeoJson(
+        b,
+        name="census blocks" if lang == "en" else "町丁目",
+        style_function=lambda _: {
+            "color": "#c9c9c9",
+            "weight": 0.6,
+            "fillColor": "#f4f1ea",
+            "fillOpacity": 0.9,
+        },
+        tooltip=folium.GeoJsonTooltip(["name_ja" if lang == "ja" else "name_en"], labels=False),
+        attribution=BLOCKS_ATTRIBUTION,
+        control=False,
+    )
+    layer.add_to(m)
+    return layer

@@ -47,3 +47,7 @@ class FieldNotFoundError(SensorsError, FileNotFoundError):
 
 class FieldFormatError(SensorsError, ValueError):
     """A file is not a kaiteki comfort field (missing dimensions, variables or attributes)."""
+
+
+class ExportError(SensorsError, ValueError):
+    """An export request is invalid (unknown kind or format, a combination that does not apply)."""

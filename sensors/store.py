@@ -264,7 +264,12 @@ class Store:
                     "writable DuckDB file and that no other process holds it open for writing."
                 ) from exc
             con.execute(f"SET TimeZone = '{TZ}'")
-            con.execute("SET enable_progress_bar = false")
+            try:
+                con.execute("SET enable_progress_bar = false")
+            except duckdb.Error:
+                # In Jupyter, DuckDB refuses to touch the progress-bar setting without
+                # ipywidgets; its bar is then off anyway.
+                pass
             self._con = con
             if not self.read_only:
                 self.migrate()

@@ -1,0 +1,160 @@
+"""
+``kaiteki export KIND --format FORMAT --out PATH``: tables and the comfort field for researchers.
+
+The logic lives in :mod:`sensors.export`; this module picks the data (store, field cache,
+walkability tables, places layer) from the settings and shows a progress bar.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from api.cli._common import console, print_json, settings
+
+
+class Kind(StrEnum):
+    """What to export."""
+
+    readings = "readings"
+    counts = "counts"
+    steps = "steps"
+    survey = "survey"
+    field = "field"
+    walkability = "walkability"
+    places = "places"
+
+
+class Format(StrEnum):
+    """Output format."""
+
+    parquet = "parquet"
+    geoparquet = "geoparquet"
+    gpkg = "gpkg"
+    netcdf = "netcdf"
+    csv = "csv"
+
+
+@contextmanager
+def _progress(label: str, quiet: bool) -> Iterator[object]:
+    if quiet:
+        yield None
+        return
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def export(
+    kind: Annotated[Kind, typer.Argument(help="What to export.")],
+    fmt: Annotated[
+        Format,
+        typer.Option(
+            "--format",
+            "-f",
+            help="parquet, geoparquet, gpkg, netcdf or csv (not every format fits every kind).",
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output file.")],
+    start: Annotated[
+        str | None, typer.Option(help="Store tables: first time (ISO; naive = Asia/Tokyo).")
+    ] = None,
+    end: Annotated[str | None, typer.Option(help="Store tables: end time, exclusive.")] = None,
+    year: Annotated[
+        int | None, typer.Option(help="Field: the year (default: the latest built).")
+    ] = None,
+    layer: Annotated[
+        str, typer.Option(help="Walkability: nodes, edges, blocks or grid.")
+    ] = "edges",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """
+    Export data with its metadata (units, sources and licences, simulated flags).
+
+    Kinds and formats: readings (parquet, geoparquet, gpkg, netcdf, csv); counts and steps
+    (parquet, netcdf, csv; steps carry pseudonyms only); survey, walkability, places (parquet,
+    geoparquet, gpkg, csv); field (netcdf). Metadata goes into Parquet key-value metadata,
+    NetCDF attributes, or a sidecar FILE.json beside CSV and GeoPackage files.
+    """
+    from sensors import export as ex
+
+    k, f = kind.value, fmt.value
+    ex.check_combination(k, f)
+    s = settings()
+    with _progress(f"export {k} → {out.name}", as_json) as progress:
+        cb = progress if callable(progress) else None
+        if k in ("readings", "counts", "steps", "survey"):
+            from sensors.store import Store
+
+            with Store(s.store, read_only=True) as store:
+                result = ex.export_store(store, k, f, out, start=start, end=end, progress=cb)
+        elif k == "field":
+            from sensors import fieldstore
+            from sensors.errors import FieldNotFoundError
+
+            years = fieldstore.available_years(s.cache_dir)
+            if not years and year is None:
+                raise FieldNotFoundError(
+                    f"no comfort field built under {s.cache_dir}; run `kaiteki comfort build "
+                    "--year YEAR` (or `kaiteki prepare`) first."
+                )
+            y = year if year is not None else years[-1]
+            ds = fieldstore.load_year(s.cache_dir, y, chunks={})
+            try:
+                result = ex.write_field(ds, out, progress=cb)
+            finally:
+                ds.close()
+        elif k == "walkability":
+            table = ex.walkability_layer(s.cache_dir / "walkability", layer)
+            result = ex.write_table(
+                table, out, f, k, layer=layer, simulated=None, progress=cb,
+                sources=[ex.KNOWN_SOURCES["sapporo_downtown_chome_2015.geojson"]],
+                extra={"layer_name": layer},
+            )  # fmt: skip
+        else:
+            from sensors.places import PLACES_FILE, load_places
+
+            table = load_places()
+            result = ex.write_table(
+                table, out, f, k, simulated=False, progress=cb,
+                sources=[f"{PLACES_FILE.name}: derived from "
+                         + ex.KNOWN_SOURCES["sapporo_downtown_chome_2015.geojson"]],
+            )  # fmt: skip
+    summary = {
+        "path": str(result.path),
+        "kind": result.kind,
+        "format": result.format,
+        "rows": result.rows,
+        "simulated": result.metadata["simulated"],
+        "metadata": str(result.sidecar) if result.sidecar else "embedded in the file",
+    }
+    if as_json:
+        print_json(summary)
+        return
+    label = " [yellow](contains simulated data)[/yellow]" if summary["simulated"] else ""
+    console.print(
+        f"[green]exported[/green] {result.rows} {'time steps' if k == 'field' else 'rows'} of "
+        f"{k} to {result.path}{label}; metadata: {summary['metadata']}"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``export`` command."""
+    app.command("export")(export)

@@ -1,0 +1,76 @@
+"""``kaiteki keys create|list|revoke``: API keys for the ingest endpoints (stored hashed)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from api import auth
+from api.cli._common import console, print_json, settings
+from api.errors import ApiError
+
+keys_app = typer.Typer(
+    help="API keys for POST /v1/readings|counts|steps|survey (only SHA-256 digests are stored).",
+    no_args_is_help=True,
+)
+
+
+def _fail(exc: ApiError) -> None:
+    console.print(f"kaiteki: error: {exc}", markup=False)
+    raise typer.Exit(2)
+
+
+@keys_app.command("create")
+def create(
+    name: Annotated[str, typer.Argument(help="Who or what uses the key, e.g. 'thermal-kit-3'.")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Create a key; its secret is printed once and cannot be shown again."""
+    try:
+        key = auth.create_key(settings().store, name)
+    except ApiError as exc:
+        _fail(exc)
+        return
+    if json_out:
+        print_json({"key_id": key.key_id, "name": key.name, "key": key.secret})
+        return
+    console.print(f"created key [bold]{key.key_id}[/bold] ({key.name}); send it as X-API-Key:")
+    typer.echo(key.secret)
+    console.print("Store it now: only its SHA-256 digest is kept.")
+
+
+@keys_app.command("list")
+def list_(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List keys (id, name, created, revoked, last used); secrets are never shown."""
+    frame = auth.list_keys(settings().store)
+    if json_out:
+        for row in frame.to_dict(orient="records"):
+            print_json({k: (None if v is None or v != v else v) for k, v in row.items()})
+        return
+    if frame.empty:
+        console.print("no API keys yet; create one with `kaiteki keys create NAME`")
+        return
+    from rich.table import Table
+
+    table = Table("key_id", "name", "created", "revoked", "last used")
+    for row in frame.itertuples(index=False):
+        cells = [str(v) if v is not None and v == v else "" for v in row]
+        table.add_row(*cells)
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def revoke(key_id: Annotated[str, typer.Argument(help="The key id shown by `keys list`.")]) -> None:
+    """Revoke a key: requests with it get 401 from then on."""
+    try:
+        auth.revoke_key(settings().store, key_id)
+    except ApiError as exc:
+        _fail(exc)
+        return
+    console.print(f"revoked key {key_id}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``keys`` command group."""
+    app.add_typer(keys_app, name="keys")

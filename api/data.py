@@ -1,0 +1,442 @@
+"""
+Cached inputs of the web app beyond the area model (``api.resources``): the compiled routing
+graph, the comfort field of a year, weather, courses, places.
+
+Everything here is loaded once per process and kept (``functools.lru_cache``); call
+:func:`clear` after rebuilding inputs or changing settings (tests do).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import xarray as xr
+
+from api import resources
+from api.errors import BadRequestError, NotFoundError, NotPreparedError
+from api.settings import get_settings
+from comfort import indices, routing
+from sensors.courses import Course, load_courses
+
+TZ = ZoneInfo("Asia/Tokyo")
+
+#: UTCI category labels in the order of the categories (coldest first).
+CATEGORY_KEYS = tuple(c.name_en for c in indices.UTCI_CATEGORIES)
+
+
+@lru_cache(maxsize=1)
+def compiled() -> routing.CompiledGraph:
+    """The walking graph compiled for routing."""
+    return routing.compile_graph(resources.graph())
+
+
+@lru_cache(maxsize=1)
+def segments_lonlat() -> Any:
+    """The segment table in lon/lat (EPSG:4326), coordinates rounded to 1e-6° (about 0.1 m)."""
+    import shapely
+
+    seg = resources.segments().to_crs("EPSG:4326")
+    seg["geometry"] = shapely.set_precision(seg.geometry.values, 1e-6)
+    return seg
+
+
+@lru_cache(maxsize=1)
+def courses() -> tuple[Course, ...]:
+    """The walking courses (embedded ``sensors/data/courses.json``)."""
+    return tuple(load_courses())
+
+
+def course(course_id: str) -> Course:
+    """
+    One course by id.
+
+    Raises
+    ------
+    NotFoundError
+        No course has this id.
+    """
+    for c in courses():
+        if c.course_id == course_id:
+            return c
+    ids = ", ".join(c.course_id for c in courses())
+    raise NotFoundError(f"no walking course {course_id!r}; known courses: {ids}")
+
+
+def field_file(year: int) -> Path:
+    """Where the comfort field of ``year`` is saved (``kaiteki comfort build --year``)."""
+    from sensors import fieldstore
+
+    return Path(fieldstore.field_path(get_settings().cache_dir, year))
+
+
+@lru_cache(maxsize=4)
+def field(year: int) -> xr.Dataset:
+    """
+    The comfort field of ``year``, opened lazily (dask, on-disk chunks): only what is asked
+    for is read.
+
+    Raises
+    ------
+    NotPreparedError
+        The field has not been built.
+    """
+    from sensors import fieldstore
+
+    path = field_file(year)
+    if not path.exists():
+        raise NotPreparedError(
+            f"no comfort field for {year} at {path}; build it with `kaiteki comfort build "
+            f"--year {year}` (or `make prepare`)"
+        )
+    return fieldstore.load_field(path, chunks={})
+
+
+def has_field(year: int) -> bool:
+    """Whether the comfort field of ``year`` has been built."""
+    return field_file(year).exists()
+
+
+def is_simulated(ds: xr.Dataset) -> bool:
+    """Whether a field was computed from simulated sensor readings."""
+    value = ds.attrs.get("simulated", False)
+    return str(value).lower() in ("1", "true", "yes")
+
+
+def local_naive(at: dt.datetime) -> dt.datetime:
+    """A datetime as naive Asia/Tokyo time (the field's time axis); naive input is JST."""
+    if at.tzinfo is not None:
+        at = at.astimezone(TZ).replace(tzinfo=None)
+    return at
+
+
+def same_time_in(year: int, at: dt.datetime | None = None) -> dt.datetime:
+    """
+    The same date and hour as ``at`` (default now, JST) in ``year`` (29 Feb becomes 28 Feb).
+
+    Examples
+    --------
+    >>> same_time_in(2022, dt.datetime(2024, 2, 29, 14, 35))
+    datetime.datetime(2022, 2, 28, 14, 0)
+    """
+    now = local_naive(at or dt.datetime.now(TZ))
+    day = min(now.day, 28) if now.month == 2 else now.day
+    return dt.datetime(year, now.month, day, now.hour)
+
+
+def hour_index(ds: xr.Dataset, at: dt.datetime) -> int:
+    """
+    Index of the field hour holding ``at``.
+
+    Raises
+    ------
+    BadRequestError
+        ``at`` lies outside the field's period.
+    """
+    times = pd.DatetimeIndex(ds["time"].to_numpy())
+    t = pd.Timestamp(local_naive(at)).floor("h")
+    pos = int(times.searchsorted(t))
+    if pos >= len(times) or times[pos] != t:
+        raise BadRequestError(
+            f"time {t:%Y-%m-%d %H:%M} JST is outside the comfort field "
+            f"({times[0]:%Y-%m-%d %H:%M} .. {times[-1]:%Y-%m-%d %H:%M}); pick a time in that period"
+        )
+    return pos
+
+
+def covers(ds: xr.Dataset, at: dt.datetime) -> bool:
+    times = pd.DatetimeIndex(ds["time"].to_numpy())
+    t = pd.Timestamp(local_naive(at)).floor("h")
+    pos = int(times.searchsorted(t))
+    return pos < len(times) and times[pos] == t
+
+
+@lru_cache(maxsize=512)
+def _edge_hour(year: int, pos: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    ds = field(year)
+    utci = np.asarray(ds["utci_c"].isel(time=pos).to_numpy(), dtype=np.float64)
+    return np.asarray(ds["edge"].to_numpy(), dtype=np.int64), utci
+
+
+def edge_utci(year: int, at: dt.datetime) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """Segment ids and their UTCI (°C) at the field hour holding ``at``."""
+    return _edge_hour(year, hour_index(field(year), at))
+
+
+@lru_cache(maxsize=8)
+def season_hour(year: int) -> xr.Dataset:
+    """Mean edge UTCI (°C) and comfort by season × hour of day: dims (season, hour, edge)."""
+    from comfort.field import by_season_hour, edge_field
+
+    ds = edge_field(field(year))
+    return by_season_hour(ds[["utci_c", "comfort"]]).compute()
+
+
+@lru_cache(maxsize=8)
+def place_season(year: int) -> xr.Dataset:
+    """Mean place UTCI (°C) and comfort by season, daytime 10–18 h: dims (season, place)."""
+    from comfort.field import by_season, place_field
+
+    return by_season(place_field(field(year))[["utci_c", "comfort"]]).compute()
+
+
+@lru_cache(maxsize=1)
+def weather() -> pd.DataFrame:
+    """The real Sapporo daily weather (air temperature, wind, snow depth), by date."""
+    from sensors.weather import read_daily_weather
+
+    return read_daily_weather(
+        get_settings().data_file("sapporo_daily_chikaho_subway_weather_2019-2022.csv")
+    )
+
+
+def snow_depth_cm(day: dt.date) -> float:
+    """Snow depth (cm) in Sapporo on ``day`` from the real daily file; 0 outside its period."""
+    w = weather()
+    idx = pd.DatetimeIndex(w.index)
+    hit = np.flatnonzero(idx.date == day)
+    if hit.size == 0:
+        return 0.0
+    value = float(w["snow_depth_cm"].iloc[int(hit[0])])
+    return value if np.isfinite(value) else 0.0
+
+
+def comfort_and_labels(
+    utci_c: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.object_]]:
+    """
+    Comfort score (0..1) and UTCI category label per value; NaN UTCI (no estimate) counts as
+    comfortable (no discomfort cost) and is labelled ``"no data"``.
+    """
+    ok = np.isfinite(utci_c)
+    comfort = np.ones(utci_c.shape, dtype=np.float64)
+    labels = np.full(utci_c.shape, "no data", dtype=object)
+    if ok.any():
+        comfort[ok] = np.asarray(indices.comfort_score(utci_c[ok]), dtype=np.float64)
+        codes = np.asarray(indices.utci_category(utci_c[ok])).astype(int)
+        labels[ok] = np.asarray(CATEGORY_KEYS, dtype=object)[codes]
+    return comfort, labels
+
+
+def route_weights(
+    mode: str, at: dt.datetime | None, alpha: float = routing.DEFAULT_ALPHA
+) -> tuple[routing.EdgeWeights, dict[str, Any]]:
+    """
+    Routing weights for a mode at a time (cached per mode, minute and α; see
+    :func:`_route_weights`).
+    """
+    key = None if at is None else local_naive(at).replace(second=0, microsecond=0)
+    weights, note = _route_weights(mode, key, float(alpha))
+    return weights, dict(note)
+
+
+@lru_cache(maxsize=128)
+def _route_weights(
+    mode: str, at: dt.datetime | None, alpha: float
+) -> tuple[routing.EdgeWeights, dict[str, Any]]:
+    """
+    Routing weights for a mode at a time, with the comfort field of that year when built.
+
+    Returns
+    -------
+    (EdgeWeights, dict)
+        The weights and a note of what was used: ``field_year`` (or None), ``simulated``,
+        ``snow_depth_cm``.
+    """
+    if mode not in routing.MODES:
+        raise BadRequestError(f"mode must be one of {', '.join(routing.MODES)}; got {mode!r}")
+    cg = compiled()
+    note: dict[str, Any] = {"field_year": None, "simulated": False, "snow_depth_cm": 0.0}
+    discomfort = categories = None
+    snow = 0.0
+    if at is not None:
+        local = local_naive(at)
+        snow = snow_depth_cm(local.date())
+        if has_field(local.year) and covers(field(local.year), local):
+            ids, utci = edge_utci(local.year, local)
+            comfort, labels = comfort_and_labels(utci)
+            discomfort = cg.per_edge(1.0 - comfort, ids)
+            categories = cg.per_edge(labels, ids)
+            note.update(field_year=local.year, simulated=is_simulated(field(local.year)))
+    note["snow_depth_cm"] = snow
+    weights = routing.edge_weights(
+        cg,
+        mode,
+        at=at,
+        discomfort=discomfort,
+        utci_category=categories,
+        alpha=alpha,
+        snow_depth_cm=snow,
+    )
+    return weights, note
+
+
+def course_route(c: Course, weights: routing.EdgeWeights) -> dict[str, Any]:
+    """
+    A course routed on the graph through its waypoints, leg by leg, with its figures.
+
+    Returns
+    -------
+    dict
+        ``length_m``, ``minutes``, ``steps``, ``energy_kcal``, ``underground_share``,
+        ``walkways``, ``utci_minutes`` (None without a field) and ``geometry`` (GeoJSON
+        LineString, lon/lat).
+    """
+    from sensors.courses import energy_kcal, steps_for
+
+    cg = compiled()
+    nodes = [cg.snap(w.lon, w.lat, level=0)[0] for w in c.waypoints]
+    legs = [
+        routing.find_route(cg, weights, a, b, category_order=CATEGORY_KEYS).route
+        for a, b in itertools.pairwise(nodes)
+    ]
+    length = sum(leg.length_m for leg in legs)
+    minutes = sum(leg.minutes for leg in legs)
+    indoor = sum(leg.length_m * leg.underground_share for leg in legs)
+    coords: list[list[float]] = []
+    for leg in legs:
+        part = leg.geometry()["coordinates"]
+        coords.extend(part if not coords else part[1:])
+    utci: dict[str, float] | None = None
+    if all(leg.utci_minutes is not None for leg in legs):
+        utci = {}
+        for leg in legs:
+            for k, v in (leg.utci_minutes or {}).items():
+                utci[k] = round(utci.get(k, 0.0) + v, 2)
+    walkways: list[str] = []
+    for leg in legs:
+        for w in leg.walkways:
+            if not walkways or walkways[-1] != w:
+                walkways.append(w)
+    return {
+        "length_m": round(length, 1),
+        "minutes": round(minutes, 1),
+        "steps": steps_for(length),
+        "energy_kcal": energy_kcal(minutes),
+        "underground_share": round(indoor / length, 3) if length else 0.0,
+        "walkways": walkways,
+        "utci_minutes": utci,
+        "geometry": {"type": "LineString", "coordinates": coords},
+    }
+
+
+def clear() -> None:
+    """Forget every cached input (after a rebuild, or when tests change the settings)."""
+    for fn in (
+        _route_weights,
+        compiled,
+        segments_lonlat,
+        courses,
+        walkability,
+        places,
+        places_kpi,
+        scenario_results,
+        field,
+        _edge_hour,
+        season_hour,
+        place_season,
+        weather,
+    ):
+        fn.cache_clear()
+    resources.clear()
+
+
+@lru_cache(maxsize=1)
+def walkability() -> dict[str, Any]:
+    """Walkability tables (nodes, edges, blocks, grid) in lon/lat, computed once per process."""
+    from comfort.walkability import walkability_tables
+    from sensors.destinations import load_destinations
+
+    dest = load_destinations().to_crs(compiled().crs)
+    dest["x"], dest["y"] = dest.geometry.x, dest.geometry.y
+    tables = walkability_tables(compiled(), dest, resources.blocks())
+    return {name: t.to_crs("EPSG:4326") for name, t in tables.items()}
+
+
+@lru_cache(maxsize=1)
+def places() -> Any:
+    """The places layer (EPSG:4326), embedded default of ``sensors.places``."""
+    from sensors.places import load_places
+
+    return load_places()
+
+
+def place_utci(years: tuple[int, ...]) -> xr.DataArray | None:
+    """Hourly place UTCI (°C), dims (time, place), of the years whose field has places."""
+    from comfort.field import place_field
+
+    parts = []
+    for y in years:
+        if has_field(y):
+            pf = place_field(field(y))
+            if "utci_c" in pf and pf.sizes.get("place", 0) > 0:
+                parts.append(pf["utci_c"])
+    if not parts:
+        return None
+    return xr.concat(parts, dim="time").compute()
+
+
+@lru_cache(maxsize=4)
+def places_kpi(baseline_year: int, current_year: int) -> tuple[Any, Any] | None:
+    """Per-place comfort status and the comfortable-places KPI table, or None without fields."""
+    from comfort.kpi import comfortable_places_kpi
+
+    if not has_field(baseline_year):
+        return None  # the KPI is relative to the named baseline year: nothing without it
+    utci = place_utci(tuple(sorted({baseline_year, current_year})))
+    if utci is None:
+        return None
+    return comfortable_places_kpi(utci, places(), baseline_year)
+
+
+@lru_cache(maxsize=4)
+def scenario_results(year: int, baseline_year: int) -> list[dict[str, Any]]:
+    """
+    Comfortable places of ``year`` if each intervention were added at every place where it
+    applies (places are independent in the KPI, so this is also the gain of adding it at each
+    place on its own): ``intervention``, ``comfortable_now``, ``comfortable_with``,
+    ``places_gained`` (ids). Empty without a field with places.
+    """
+    from comfort import scenarios
+    from comfort.field import place_field
+    from comfort.kpi import comfortable_places_kpi
+
+    if not has_field(year):
+        return []
+    pf = place_field(field(year))
+    if pf.sizes.get("place", 0) == 0:
+        return []
+    cols = list(scenarios.CONDITION_COLUMNS)
+    pf = pf[[*cols, "utci_c"]].compute()
+    times = pd.DatetimeIndex(pf["time"].to_numpy())
+    ids = [str(p) for p in pf["place"].to_numpy()]
+    base_utci = pd.DataFrame(pf["utci_c"].to_numpy(), index=times, columns=ids)
+    # only the per-place status of ``year`` is needed: it serves as its own reference here
+    status, _ = comfortable_places_kpi(base_utci, places(), year)
+    now = status[(status["period"] == "year") & (status["year"] == year)]
+    now_ok = set(now.loc[now["comfortable"], "place_id"])
+    out = []
+    for key in scenarios.INTERVENTIONS:
+        changed = {}
+        for pid in ids:
+            cond = pd.DataFrame({c: pf[c].sel(place=pid).to_numpy() for c in cols}, index=times)
+            changed[pid] = scenarios.apply_scenario(cond, key)["utci_c"].to_numpy()
+        st, _ = comfortable_places_kpi(pd.DataFrame(changed, index=times), places(), year)
+        st = st[(st["period"] == "year") & (st["year"] == year)]
+        with_ok = set(st.loc[st["comfortable"], "place_id"])
+        out.append(
+            {
+                "intervention": key,
+                "comfortable_now": len(now_ok),
+                "comfortable_with": len(with_ok),
+                "places_gained": sorted(with_ok - now_ok),
+            }
+        )
+    return out

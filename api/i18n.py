@@ -1,0 +1,250 @@
+"""
+Japanese and English for the pages and the course API.
+
+The language comes from ``?lang=ja|en`` when given, else from the ``Accept-Language`` header
+(the first supported language by quality), else English. :func:`translator` returns a function
+``t(key, **fields)`` for the templates; every key exists in both languages (a test checks it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+LANGUAGES = ("en", "ja")
+DEFAULT_LANGUAGE = "en"
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "app_title": {
+        "en": "kaiteki — comfortable walking in downtown Sapporo",
+        "ja": "快適 — 札幌都心の快適な歩行",
+    },
+    "brand": {"en": "kaiteki", "ja": "快適 kaiteki"},
+    "nav_home": {"en": "Walk now", "ja": "今歩く"},
+    "nav_comfort": {"en": "Comfort map", "ja": "快適マップ"},
+    "nav_walkability": {"en": "Walkability", "ja": "歩きやすさ"},
+    "nav_flow": {"en": "People flow", "ja": "人の流れ"},
+    "nav_places": {"en": "Places", "ja": "滞在スポット"},
+    "nav_dashboard": {"en": "Dashboard", "ja": "ダッシュボード"},
+    "nav_api": {"en": "API", "ja": "API"},
+    "lang_switch": {"en": "日本語", "ja": "English"},
+    "home_heading": {
+        "en": "Where is it pleasant to walk now?",
+        "ja": "今、どこが歩いて気持ちいい？",
+    },
+    "home_intro": {
+        "en": (
+            "Thermal comfort on every street of downtown Sapporo for this date and hour, "
+            "a comfort-aware route planner and walking courses with steps and calories."
+        ),
+        "ja": "札幌都心の通りごとの体感快適性（この日この時刻）、快適ルート検索、歩数とカロリーつきの散歩コース。",
+    },
+    "conditions_of": {
+        "en": "Conditions of {date} {hour}:00 in the demo year {year} (same date and hour as now).",
+        "ja": "デモ年 {year} 年の {date} {hour}時 の状態（今日と同じ日付・時刻）。",
+    },
+    "pleasant_now": {"en": "Pleasant now", "ja": "今快適な場所"},
+    "pleasant_share": {
+        "en": "{pct}% of street length has no thermal stress (UTCI 9–26 °C).",
+        "ja": "通りの長さの {pct}% が熱ストレスなし（UTCI 9〜26 °C）。",
+    },
+    "route_planner": {"en": "Route planner", "ja": "ルート検索"},
+    "route_help": {
+        "en": "Click the map twice: start, then destination.",
+        "ja": "地図を2回クリック：出発地、次に目的地。",
+    },
+    "mode": {"en": "Mode", "ja": "モード"},
+    "mode_shortest": {"en": "Shortest", "ja": "最短"},
+    "mode_comfortable": {"en": "Comfortable", "ja": "快適"},
+    "mode_winter": {"en": "Winter (underground)", "ja": "冬（地下優先）"},
+    "time": {"en": "Time", "ja": "時刻"},
+    "find_route": {"en": "Find route", "ja": "ルートを探す"},
+    "clear": {"en": "Clear", "ja": "クリア"},
+    "route_result": {
+        "en": "{length} m · {minutes} min · {steps} steps · {under}% underground",
+        "ja": "{length} m・{minutes} 分・{steps} 歩・地下 {under}%",
+    },
+    "route_vs_shortest": {
+        "en": "Shortest route: {length} m · {minutes} min",
+        "ja": "最短ルート：{length} m・{minutes} 分",
+    },
+    "courses": {"en": "Walking courses", "ja": "散歩コース"},
+    "course": {"en": "Course", "ja": "コース"},
+    "length": {"en": "Length", "ja": "距離"},
+    "minutes": {"en": "Time", "ja": "所要時間"},
+    "steps": {"en": "Steps", "ja": "歩数"},
+    "calories": {"en": "Energy", "ja": "消費エネルギー"},
+    "kcal": {"en": "kcal", "ja": "kcal"},
+    "min": {"en": "min", "ja": "分"},
+    "calories_note": {
+        "en": (
+            "Energy (kcal) = MET × body mass (kg) × hours, with 3.5 MET for walking at "
+            "2.8–3.2 mph on a level firm surface (Compendium of Physical Activities 2011, code "
+            "17190), a 60 kg adult and the walking time shown."
+        ),
+        "ja": (
+            "消費エネルギー（kcal）＝ MET × 体重（kg）× 時間。平地を時速約4.8 kmで歩く 3.5 MET"
+            "（身体活動のメッツ表 2011、コード17190）、体重60 kg、表示の所要時間で計算。"
+        ),
+    },
+    "steps_note": {
+        "en": "Steps = length / 0.7 m (mean adult step length).",
+        "ja": "歩数＝距離÷0.7 m（大人の平均歩幅）。",
+    },
+    "comfort_by_season": {"en": "Comfort by season", "ja": "季節ごとの快適さ"},
+    "season": {"en": "Season", "ja": "季節"},
+    "season_DJF": {"en": "Winter (Dec–Feb)", "ja": "冬（12〜2月）"},
+    "season_MAM": {"en": "Spring (Mar–May)", "ja": "春（3〜5月）"},
+    "season_JJA": {"en": "Summer (Jun–Aug)", "ja": "夏（6〜8月）"},
+    "season_SON": {"en": "Autumn (Sep–Nov)", "ja": "秋（9〜11月）"},
+    "comfortable_share": {"en": "No thermal stress", "ja": "熱ストレスなし"},
+    "mean_utci": {"en": "Mean UTCI (°C)", "ja": "平均UTCI（°C）"},
+    "daytime_note": {
+        "en": "Daytime hours 10:00–18:00 of the demo year {year}.",
+        "ja": "デモ年 {year} 年の日中（10〜18時）。",
+    },
+    "underground_alt": {"en": "Underground alternative in winter", "ja": "冬の地下ルート"},
+    "underground_alt_text": {
+        "en": "In winter the route through the heated walkways is {length} m ({under}% underground, {minutes} min).",
+        "ja": "冬は暖かい地下歩行空間を通るルート：{length} m（地下 {under}%、{minutes} 分）。",
+    },
+    "underground_same": {
+        "en": "This course already uses the underground walkways where they exist.",
+        "ja": "このコースは地下歩行空間をすでに利用しています。",
+    },
+    "no_underground": {
+        "en": "No underground walkway lies along this course; dress for the weather.",
+        "ja": "このコースに地下歩行空間はありません。天候に合った服装で。",
+    },
+    "waypoints": {"en": "Waypoints", "ja": "経由地"},
+    "comfort_heading": {"en": "Comfort by street", "ja": "通りごとの快適さ"},
+    "comfort_intro": {
+        "en": "Mean UTCI of each street for an hour of the day in a season, demo year {year}.",
+        "ja": "季節ごと・時刻ごとの通りの平均UTCI（デモ年 {year} 年）。",
+    },
+    "hour": {"en": "Hour", "ja": "時刻"},
+    "show": {"en": "Show", "ja": "表示"},
+    "legend_utci": {"en": "UTCI category", "ja": "UTCI区分"},
+    "walk_heading": {"en": "Walkability", "ja": "歩きやすさ"},
+    "walk_intro": {
+        "en": "Composite walkability index (0–100) per census block: reach, intersections and destinations within walking time.",
+        "ja": "町丁目ごとの歩きやすさ指数（0〜100）：到達範囲、交差点密度、徒歩圏の目的地。",
+    },
+    "level": {"en": "Level", "ja": "単位"},
+    "flow_heading": {"en": "People flow and dwell", "ja": "人流と滞留"},
+    "flow_intro": {
+        "en": "Chi-Ka-Ho counters J1–J5 (real daily data, Sapporo City) and the MLIT 1 km mesh stay population (real, 2019–2020).",
+        "ja": "チ・カ・ホの人流センサー J1〜J5（札幌市の実データ、日別）と国土交通省 1 km メッシュ滞在人口（実データ、2019〜2020年）。",
+    },
+    "chikaho_daily": {"en": "Chi-Ka-Ho daily counts", "ja": "チ・カ・ホ 日別通行量"},
+    "mesh_month": {"en": "Month", "ja": "月"},
+    "daytype": {"en": "Day type", "ja": "曜日区分"},
+    "places_heading": {"en": "Comfortable places", "ja": "快適に過ごせる場所"},
+    "places_intro": {
+        "en": "Places where people spend time, comfortable in {year} against the baseline year {baseline}.",
+        "ja": "人が過ごす場所の快適性：{year} 年と基準年 {baseline} 年の比較。",
+    },
+    "place": {"en": "Place", "ja": "場所"},
+    "indoor": {"en": "Indoor", "ja": "屋内"},
+    "outdoor": {"en": "Outdoor", "ja": "屋外"},
+    "comfortable": {"en": "Comfortable", "ja": "快適"},
+    "not_comfortable": {"en": "Not comfortable", "ja": "快適でない"},
+    "new_comfortable": {"en": "Newly comfortable", "ja": "新たに快適"},
+    "baseline": {"en": "Baseline", "ja": "基準年"},
+    "current": {"en": "Current", "ja": "現在"},
+    "dash_heading": {"en": "Planners' dashboard", "ja": "計画者向けダッシュボード"},
+    "kpi_places": {"en": "Comfortable places", "ja": "快適に過ごせる場所"},
+    "kpi_steps": {"en": "Participants' daily steps", "ja": "参加者の1日歩数"},
+    "kpi_views": {"en": "Walking-content views", "ja": "歩行コンテンツ閲覧数"},
+    "target": {"en": "Target", "ja": "目標"},
+    "ratio": {"en": "Ratio", "ja": "比率"},
+    "progress": {"en": "Progress", "ja": "進捗"},
+    "adjusted": {"en": "season-adjusted", "ja": "季節調整"},
+    "raw": {"en": "raw", "ja": "未調整"},
+    "suppressed": {
+        "en": "suppressed (fewer than {k} participants)",
+        "ja": "非表示（参加者 {k} 人未満）",
+    },
+    "no_data": {"en": "no data yet", "ja": "データなし"},
+    "scenarios": {"en": "Scenario results", "ja": "シナリオ結果"},
+    "intervention": {"en": "Intervention", "ja": "対策"},
+    "places_table": {"en": "Places", "ja": "場所一覧"},
+    "simulated": {"en": "simulated", "ja": "シミュレーション（simulated）"},
+    "simulated_note": {
+        "en": 'Street thermal readings, 15-minute counts and questionnaires are simulated (no real street sensors yet); labelled "simulated".',
+        "ja": "街路の温熱センサー値・15分人流・アンケートはシミュレーション（simulated）です。",
+    },
+    "sources": {"en": "Data sources", "ja": "データ出典"},
+    "not_prepared": {
+        "en": "Not prepared yet: {what}. Run `make prepare` (or the command shown) and reload.",
+        "ja": "未準備：{what}。`make prepare` を実行して再読み込みしてください。",
+    },
+    "open": {"en": "open", "ja": "開く"},
+    "views": {"en": "views", "ja": "閲覧"},
+}
+
+#: UTCI category labels are provided by ``comfort.indices``; these are the season codes.
+SEASONS = ("DJF", "MAM", "JJA", "SON")
+
+
+def negotiate(lang: str | None, accept_language: str | None) -> str:
+    """
+    The page language from ``?lang=`` or the ``Accept-Language`` header.
+
+    Examples
+    --------
+    >>> negotiate("ja", None)
+    'ja'
+    >>> negotiate(None, "ja-JP,ja;q=0.9,en;q=0.8")
+    'ja'
+    >>> negotiate(None, "fr-FR,en;q=0.5,ja;q=0.7")
+    'ja'
+    >>> negotiate(None, None)
+    'en'
+    """
+    if lang:
+        code = lang.strip().lower()[:2]
+        if code in LANGUAGES:
+            return code
+    if accept_language:
+        ranked: list[tuple[float, int, str]] = []
+        for i, part in enumerate(accept_language.split(",")):
+            pieces = part.strip().split(";")
+            code = pieces[0].strip().lower()[:2]
+            q = 1.0
+            for p in pieces[1:]:
+                key, _, value = p.strip().partition("=")
+                if key == "q":
+                    try:
+                        q = float(value)
+                    except ValueError:
+                        q = 0.0
+            if code in LANGUAGES and q > 0:
+                ranked.append((-q, i, code))
+        if ranked:
+            return min(ranked)[2]
+    return DEFAULT_LANGUAGE
+
+
+def translator(lang: str) -> Callable[..., str]:
+    """
+    A function ``t(key, **fields)`` returning the message in ``lang`` with fields filled in.
+
+    An unknown key returns the key itself, so a missing translation shows up on the page rather
+    than failing the request; ``tests/api/test_i18n.py`` checks that every key has both languages.
+
+    Examples
+    --------
+    >>> translator("ja")("steps")
+    '歩数'
+    >>> translator("en")("pleasant_share", pct=42)
+    '42% of street length has no thermal stress (UTCI 9–26 °C).'
+    """
+
+    def t(key: str, **fields: object) -> str:
+        entry = MESSAGES.get(key)
+        if entry is None:
+            return key
+        text = entry.get(lang) or entry[DEFAULT_LANGUAGE]
+        return text.format(**fields) if fields else text
+
+    return t

@@ -1,0 +1,143 @@
+"""``GET /v1/comfort``: thermal comfort of every street segment for a time, as GeoJSON."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import numpy as np
+from fastapi import APIRouter, Query
+
+from api import data
+from api.deps import SettingsDep
+from api.errors import BadRequestError
+from api.routers.route import parse_at
+from comfort import indices
+
+router = APIRouter(prefix="/v1", tags=["comfort"])
+
+SEASONS = ("DJF", "MAM", "JJA", "SON")
+
+
+def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    """
+    ``"min_lon,min_lat,max_lon,max_lat"`` as floats (or None).
+
+    Examples
+    --------
+    >>> parse_bbox("141.34,43.05,141.36,43.07")
+    (141.34, 43.05, 141.36, 43.07)
+    """
+    if text is None:
+        return None
+    try:
+        a, b, c, d = (float(p) for p in text.split(","))
+    except ValueError:
+        raise BadRequestError(
+            f"bbox must be min_lon,min_lat,max_lon,max_lat in degrees; got {text!r}"
+        ) from None
+    if not (a < c and b < d):
+        raise BadRequestError(f"bbox {text!r} is empty: min must be below max for lon and lat")
+    return a, b, c, d
+
+
+def comfort_features(
+    utci_c: np.ndarray, edge_ids: np.ndarray, bbox: tuple[float, float, float, float] | None
+) -> list[dict[str, Any]]:
+    """GeoJSON features of the segments with their UTCI, category and comfort score."""
+    seg = data.segments_lonlat()
+    pos = {int(e): i for i, e in enumerate(edge_ids)}
+    if bbox is not None:
+        seg = seg.cx[bbox[0] : bbox[2], bbox[1] : bbox[3]]
+    comfort, labels = data.comfort_and_labels(np.asarray(utci_c, dtype=np.float64))
+    codes = np.full(len(utci_c), indices.MISSING_CODE)
+    ok = np.isfinite(utci_c)
+    codes[ok] = indices.utci_category(np.asarray(utci_c)[ok])
+    feats = []
+    for sid, row in zip(seg.index, seg.itertuples(), strict=True):
+        i = pos.get(int(sid))
+        u = None if i is None or not np.isfinite(utci_c[i]) else round(float(utci_c[i]), 1)
+        feats.append(
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "LineString",
+                    "coordinates": [list(c) for c in row.geometry.coords],
+                },
+                "properties": {
+                    "segment_id": int(sid),
+                    "kind": row.kind,
+                    "name": row.name if isinstance(row.name, str) else "",
+                    "utci_c": u,
+                    "utci_category": None if i is None else int(codes[i]),
+                    "category": "no data" if i is None else str(labels[i]),
+                    "comfort": None if i is None or u is None else round(float(comfort[i]), 3),
+                },
+            }
+        )
+    return feats
+
+
+@router.get("/comfort")
+def comfort(
+    settings: SettingsDep,
+    time: Annotated[
+        str | None,
+        Query(
+            description="ISO 8601 date-time (JST when no zone); default now's date and hour "
+            "in the demo year."
+        ),
+    ] = None,
+    bbox: Annotated[
+        str | None, Query(description="min_lon,min_lat,max_lon,max_lat (degrees).")
+    ] = None,
+    season: Annotated[
+        str | None,
+        Query(description="DJF, MAM, JJA or SON: mean of that season (with hour) instead of time."),
+    ] = None,
+    hour: Annotated[int | None, Query(ge=0, le=23, description="Hour of day with season.")] = None,
+    year: Annotated[int | None, Query(description="Field year for season/hour.")] = None,
+) -> dict[str, Any]:
+    """
+    UTCI (°C), UTCI stress category and comfort score (0..1) of every street segment, as a
+    GeoJSON FeatureCollection, for one hour of the comfort field or a season × hour mean.
+    """
+    box = parse_bbox(bbox)
+    if season is not None or hour is not None:
+        if season not in SEASONS or hour is None:
+            raise BadRequestError(
+                f"season must be one of {', '.join(SEASONS)} together with hour (0..23); "
+                f"got season={season!r}, hour={hour!r}"
+            )
+        y = year or settings.demo_year
+        agg = data.season_hour(y)
+        utci = np.asarray(agg["utci_c"].sel(season=season, hour=hour).to_numpy(), dtype=float)
+        ids = np.asarray(agg["edge"].to_numpy())
+        when: dict[str, Any] = {"year": y, "season": season, "hour": hour, "aggregation": "mean"}
+        simulated = data.is_simulated(data.field(y))
+    else:
+        at = parse_at(time, settings.demo_year)
+        local = data.local_naive(at)
+        ids, utci = data.edge_utci(local.year, local)
+        when = {"time": local.isoformat(), "time_zone": "Asia/Tokyo"}
+        simulated = data.is_simulated(data.field(local.year))
+    feats = comfort_features(utci, ids, box)
+    return {
+        "type": "FeatureCollection",
+        "features": feats,
+        "properties": {
+            **when,
+            "simulated": simulated,
+            "count": len(feats),
+            "categories": [
+                {
+                    "code": c.code,
+                    "name_en": c.name_en,
+                    "name_ja": c.name_ja,
+                    "lower_c": None if not np.isfinite(c.lower_c) else c.lower_c,
+                    "upper_c": None if not np.isfinite(c.upper_c) else c.upper_c,
+                    "colour": c.colour,
+                }
+                for c in indices.UTCI_CATEGORIES
+            ],
+        },
+    }

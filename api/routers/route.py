@@ -1,0 +1,121 @@
+"""``GET /v1/route`` and ``GET /v1/isochrone``: comfort-aware walking routes and reach."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from api import data
+from api.deps import SettingsDep
+from api.errors import BadRequestError
+from api.schemas import RouteOut
+from comfort import routing
+
+router = APIRouter(prefix="/v1", tags=["route"])
+
+
+def parse_lonlat(text: str, name: str) -> tuple[float, float]:
+    """
+    ``"lon,lat"`` as two floats.
+
+    Examples
+    --------
+    >>> parse_lonlat("141.3504,43.0674", "from")
+    (141.3504, 43.0674)
+    """
+    parts = text.split(",")
+    try:
+        lon, lat = (float(p) for p in parts)
+    except ValueError:
+        raise BadRequestError(
+            f"{name} must be 'lon,lat' in degrees, e.g. 141.3504,43.0674; got {text!r}"
+        ) from None
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise BadRequestError(f"{name}={text!r} is not a lon,lat pair in degrees")
+    return lon, lat
+
+
+def parse_at(at: str | None, demo_year: int) -> dt.datetime:
+    """``at`` as a datetime (JST when no zone); default: now's date and hour in the demo year."""
+    if at is None:
+        return data.same_time_in(demo_year)
+    try:
+        return dt.datetime.fromisoformat(at)
+    except ValueError:
+        raise BadRequestError(
+            f"at must be an ISO 8601 date-time such as 2022-01-20T08:00 (JST when no zone); "
+            f"got {at!r}"
+        ) from None
+
+
+@router.get("/route", response_model=RouteOut)
+def route(
+    settings: SettingsDep,
+    from_: Annotated[str, Query(alias="from", description="Start as lon,lat (degrees).")],
+    to: Annotated[str, Query(description="Destination as lon,lat (degrees).")],
+    at: Annotated[
+        str | None,
+        Query(
+            description=(
+                "ISO 8601 date-time (JST when no zone). Sets walkway opening hours, the day's "
+                "real snow depth and the comfort field hour. Default: now's date and hour in "
+                "the demo year."
+            )
+        ),
+    ] = None,
+    mode: Annotated[
+        str, Query(description="shortest, comfortable, winter or accessible.")
+    ] = "comfortable",
+    alpha: Annotated[
+        float, Query(ge=0, le=20, description="Comfort weight α (comfortable/winter).")
+    ] = routing.DEFAULT_ALPHA,
+) -> dict[str, Any]:
+    """
+    A walking route between two points for a mode and time, with the shortest route's figures.
+
+    The comfort field of the year of ``at`` is used when it has been built (else distance only;
+    ``comfort_field`` says which). ``simulated`` is true when that field comes from simulated
+    sensor readings.
+    """
+    origin = parse_lonlat(from_, "from")
+    destination = parse_lonlat(to, "to")
+    when = parse_at(at, settings.demo_year)
+    weights, note = data.route_weights(mode, when, alpha)
+    r = routing.route_lonlat(
+        data.compiled(), origin, destination, weights, category_order=data.CATEGORY_KEYS
+    )
+    out = r.to_dict()
+    out.update(at=when.isoformat(), field_year=note["field_year"], simulated=note["simulated"])
+    return out
+
+
+@router.get("/isochrone")
+def isochrone(
+    settings: SettingsDep,
+    from_: Annotated[str, Query(alias="from", description="Start as lon,lat (degrees).")],
+    minutes: Annotated[float, Query(gt=0, le=60, description="Walking time budget (min).")] = 10,
+    at: Annotated[str | None, Query(description="ISO 8601 date-time (JST when no zone).")] = None,
+    mode: Annotated[str, Query(description="shortest, comfortable, winter or accessible.")] = (
+        "shortest"
+    ),
+) -> dict[str, Any]:
+    """
+    Where one can walk within ``minutes`` from a point: a GeoJSON Feature (polygon of the
+    reached street pieces, buffered 25 m) with the number of nodes reached.
+    """
+    origin = parse_lonlat(from_, "from")
+    when = parse_at(at, settings.demo_year)
+    weights, note = data.route_weights(mode, when)
+    cg = data.compiled()
+    node, snap_m = cg.snap(origin[0], origin[1], level=0)
+    iso = routing.isochrone(cg, weights, node, minutes)
+    feature = iso.to_geojson()
+    feature["properties"].update(
+        mode=mode,
+        at=when.isoformat(),
+        origin_snap_m=round(snap_m, 1),
+        snow_depth_cm=note["snow_depth_cm"],
+    )
+    return feature

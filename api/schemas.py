@@ -1,0 +1,108 @@
+"""Response and request models of the JSON API (shown in the OpenAPI docs at /docs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ErrorOut(BaseModel):
+    """Every error response."""
+
+    error: str = Field(description="Error class, e.g. NotFoundError.")
+    message: str = Field(description="What was expected, what arrived and how to fix it.")
+    status: int
+
+
+class RouteFiguresOut(BaseModel):
+    """Figures of one path."""
+
+    length_m: float
+    minutes: float
+    steps: int
+    utci_minutes: dict[str, float] | None = Field(
+        description="Minutes in each UTCI stress category (None without a comfort field)."
+    )
+    underground_share: float = Field(description="Share of the length indoors/underground, 0..1.")
+    walkways: list[str]
+    geometry: dict[str, Any] = Field(description="GeoJSON LineString, lon/lat.")
+
+
+class RouteOut(RouteFiguresOut):
+    """A route and the shortest route for comparison."""
+
+    shortest: RouteFiguresOut
+    mode: str
+    alpha: float
+    at: str | None = Field(description="The time the route was computed for (JST).")
+    minute_of_day: float | None
+    snow_depth_cm: float = Field(description="Real Sapporo snow depth of that day (cm).")
+    comfort_field: bool = Field(description="Whether a comfort field was used.")
+    field_year: int | None
+    simulated: bool = Field(description="True when the comfort field comes from simulated data.")
+    origin_snap_m: float
+    destination_snap_m: float
+    walking_speed_kmh: float
+    step_length_m: float
+
+
+class WaypointOut(BaseModel):
+    """A real place a course passes."""
+
+    name: str
+    lon: float
+    lat: float
+
+
+class CourseSummaryOut(BaseModel):
+    """A walking course in the list."""
+
+    id: str
+    name: str
+    description: str
+    mode: str
+    lang: str
+    waypoints: list[WaypointOut]
+    url: str
+
+
+class CourseOut(CourseSummaryOut):
+    """A walking course with its route figures."""
+
+    length_m: float
+    minutes: float
+    steps: int
+    energy_kcal: float
+    energy_formula: str
+    underground_share: float
+    walkways: list[str]
+    utci_minutes: dict[str, float] | None
+    geometry: dict[str, Any]
+    comfort_by_season: list[dict[str, Any]]
+    winter_alternative: dict[str, Any] | None
+    simulated: bool
+
+
+class IngestRowOut(BaseModel):
+    """Outcome of one posted row."""
+
+    row: int = Field(description="0-based index of the row in the posted batch.")
+    status: str = Field(description="accepted, flagged or quarantined.")
+    flags: list[str] = Field(default_factory=list)
+    reason: str | None = None
+
+
+class IngestOut(BaseModel):
+    """Outcome of a posted batch."""
+
+    kind: str
+    rows_read: int
+    accepted: int
+    flagged: int
+    quarantined: int
+    duplicate_batch: bool = Field(
+        description="The identical batch was posted before; nothing added."
+    )
+    messages: list[str] = Field(default_factory=list)
+    rows: list[IngestRowOut]

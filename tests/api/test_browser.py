@@ -1,0 +1,181 @@
+"""
+The pages in a real browser: Debian's chromium driven headless by Playwright.
+
+A uvicorn server on a free loopback port serves the app on the prepared inputs. Each page must
+load with zero JavaScript console errors and no request leaving the machine, its map must hold
+the expected number of features, and the route planner must return a route after two clicks.
+A screenshot of each page goes to ``tests/artifacts/screenshots/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
+REPO = Path(__file__).resolve().parents[2]
+
+PAGES = {
+    "home": "/?at=2022-07-19T14:00",
+    "home_ja": "/?at=2022-01-19T12:00&lang=ja",
+    "map_comfort": "/map/comfort?season=JJA&hour=14",
+    "map_walkability": "/map/walkability",
+    "map_flow": "/map/flow",
+    "map_places": "/map/places",
+    "course": "/courses/station-susukino-underground",
+    "course_ja": "/courses/odori-park-west-east?lang=ja",
+    "dashboard": "/dashboard",
+}
+
+COUNT_JS = """() => {
+  let n = 0;
+  window.kaitekiMap.eachLayer(l => {
+    if (l.feature || (l instanceof L.CircleMarker)) n++;
+  });
+  return n;
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(prepared, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not CHROMIUM.exists():
+        pytest.fail("/usr/bin/chromium is missing: run `bash scripts/test-setup.sh` (as root)")
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("server") / "uvicorn.log"
+    log = log_path.open("wb")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "api.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=REPO,
+        env=dict(os.environ),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            log.close()
+            out = log_path.read_text(encoding="utf-8", errors="replace")
+            pytest.fail(f"server exited early:\n{out}")
+        try:
+            if httpx.get(f"{base}/v1/area", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        proc.wait(timeout=10)
+        log.close()
+        pytest.fail("server did not answer within 60 s")
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(server: str):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield b
+        b.close()
+
+
+def _open(browser, base: str, path: str, width: int = 1100, height: int = 900):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    errors: list[str] = []
+    outside: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    def guard(route) -> None:
+        if route.request.url.startswith(base) or route.request.url.startswith("data:"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", guard)
+    page.goto(base + path, wait_until="networkidle")
+    return page, errors, outside
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_in_browser(browser, server: str, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    mobile = name.endswith("_ja")
+    page, errors, outside = _open(
+        browser, server, PAGES[name], *((390, 844) if mobile else (1100, 900))
+    )
+    try:
+        expected = (
+            int(page.get_attribute("#mapbox", "data-features") or -1)
+            if page.query_selector("#mapbox")
+            else None
+        )
+        if expected is not None:
+            assert expected > 0
+            assert page.evaluate(COUNT_JS) == expected
+        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+        assert errors == [], errors
+        assert outside == [], outside
+    finally:
+        page.close()
+
+
+def test_route_planner_after_two_clicks(browser, server: str) -> None:
+    page, errors, outside = _open(browser, server, "/?at=2022-01-19T12:00")
+    try:
+        box = page.locator("#mapbox").bounding_box()
+        assert box is not None
+        for lat, lon in ((43.0674, 141.3504), (43.0561, 141.3532)):
+            pt = page.evaluate(
+                "([lat, lon]) => { const p = window.kaitekiMap.latLngToContainerPoint([lat, lon]);"
+                " return [p.x, p.y]; }",
+                [lat, lon],
+            )
+            page.mouse.click(box["x"] + pt[0], box["y"] + pt[1])
+        page.select_option("#route-mode", "winter")
+        page.wait_for_selector("#route-result.ok", timeout=15000)
+        text = page.inner_text("#route-result")
+        length = float(page.get_attribute("#route-result", "data-length-m") or 0)
+        assert 1000 < length < 1800, text
+        assert page.evaluate("document.querySelectorAll('path.leaflet-interactive').length") > 0
+        page.screenshot(path=str(SHOTS / "route_planner.png"), full_page=False)
+        assert errors == [] and outside == []
+    finally:
+        page.close()
