@@ -314,7 +314,9 @@ def simulate_thermal(
         97.0,
     )
     vap_d = rh_d / 100.0 * saturation_vapour_pressure_hpa(mean_d)
-    vap = _smooth_daily(vap_d, k) * np.exp(_ar1(rng, (len(times),), 0.9, 0.04))
+    # the mean-preserving interpolation can undershoot where two simulated days are not
+    # consecutive (e.g. a January and a July period in one call): keep vapour pressure physical
+    vap = np.maximum(_smooth_daily(vap_d, k), 0.1) * np.exp(_ar1(rng, (len(times),), 0.9, 0.04))
     wind_d = weather["wind_speed_ms"].to_numpy() * m.wind_ref_factor
     wdir_d = weather["wind_dir_deg"].to_numpy()
     diurnal_wind = 1.0 + 0.35 * np.cos(2 * np.pi * (hours - 14.0) / 24.0)
