@@ -187,9 +187,11 @@ def conditions(
         one, field_note, simulated = field_slice(cg, at)
         if one is not None:
             seg = one["edge"].to_numpy()
-            comfort = cg.per_edge(one["comfort"].to_numpy(dtype=float), seg)
+            comfort = cg.per_edge(np.asarray(one["comfort"].to_numpy(), dtype=float), seg)
             discomfort = 1.0 - comfort
-            codes = indices.utci_category(cg.per_edge(one["utci_c"].to_numpy(dtype=float), seg))
+            codes = indices.utci_category(
+                cg.per_edge(np.asarray(one["utci_c"].to_numpy(), dtype=float), seg)
+            )
             names = {c.code: c.name_en for c in indices.UTCI_CATEGORIES}
             categories = np.array([names.get(int(c), "no data") for c in codes], dtype=object)
     return Conditions(snow, snow_note, field_note, simulated, discomfort, categories)
