@@ -123,10 +123,13 @@ def export(
                 ds.close()
         elif k == "walkability":
             table = ex.walkability_layer(s.cache_dir / "walkability", layer)
+            simulated = any("comfort" in str(c) for c in table.columns) and _field_simulated()
+            sources = [ex.KNOWN_SOURCES["sapporo_downtown_chome_2015.geojson"]]
+            if simulated:
+                sources.append(f"comfort-adjusted columns: comfort field, {ex.SIMULATED_SOURCE}")
             result = ex.write_table(
-                table, out, f, k, layer=layer, simulated=None, progress=cb,
-                sources=[ex.KNOWN_SOURCES["sapporo_downtown_chome_2015.geojson"]],
-                extra={"layer_name": layer},
+                table, out, f, k, layer=layer, simulated=simulated, progress=cb,
+                sources=sources, extra={"layer_name": layer},
             )  # fmt: skip
         else:
             from sensors.places import PLACES_FILE, load_places
@@ -153,6 +156,17 @@ def export(
         f"[green]exported[/green] {result.rows} {'time steps' if k == 'field' else 'rows'} of "
         f"{k} to {result.path}{label}; metadata: {summary['metadata']}"
     )
+
+
+def _field_simulated() -> bool:
+    """Whether the latest built comfort field (behind comfort-adjusted walkability) is simulated."""
+    from sensors import fieldstore
+
+    years = fieldstore.available_years(settings().cache_dir)
+    if not years:
+        return False
+    with fieldstore.load_year(settings().cache_dir, years[-1], chunks={}) as ds:
+        return bool(ds.attrs.get("simulated", False))
 
 
 def register(app: typer.Typer) -> None:
