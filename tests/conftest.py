@@ -69,3 +69,15 @@ def own_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     yield tmp_path / "cache"
     monkeypatch.undo()
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def own_store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """A store file of this test's own, for CLI tests that count what the store holds."""
+    from api.settings import get_settings
+
+    monkeypatch.setenv("KAITEKI_STORE", str(tmp_path / "own.duckdb"))
+    get_settings.cache_clear()
+    yield tmp_path / "own.duckdb"
+    monkeypatch.undo()
+    get_settings.cache_clear()

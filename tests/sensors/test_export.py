@@ -233,7 +233,9 @@ def test_field_round_trip(tmp_path: Path) -> None:
     xr.testing.assert_allclose(back[list(ds.data_vars)], ds[list(ds.data_vars)])
 
 
-def test_cli_export_and_errors(tmp_path: Path, fitbit_path: Path) -> None:
+def test_cli_export_and_errors(
+    tmp_path: Path, fitbit_path: Path, own_store: Path, own_cache: Path
+) -> None:
     from typer.testing import CliRunner
 
     from api.cli import app
