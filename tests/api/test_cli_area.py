@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import click
 import osmnx as ox
 import pytest
 import typer
@@ -21,17 +20,34 @@ runner = CliRunner()
 
 
 def _all_command_paths() -> list[list[str]]:
+    """Every command path of the CLI (Typer vendors its own click: walk groups by duck typing)."""
     root = typer.main.get_command(app)
     paths: list[list[str]] = []
 
-    def walk(cmd: click.Command, prefix: list[str]) -> None:
+    def walk(cmd: object, prefix: list[str]) -> None:
         paths.append(prefix)
-        if isinstance(cmd, click.Group):
-            for name, sub in cmd.commands.items():
-                walk(sub, [*prefix, name])
+        for name, sub in sorted(getattr(cmd, "commands", {}).items()):
+            walk(sub, [*prefix, name])
 
     walk(root, [])
     return paths
+
+
+def test_the_walk_finds_every_group() -> None:
+    found = {" ".join(p) for p in _all_command_paths()}
+    assert {
+        "area info",
+        "ingest thermal",
+        "simulate thermal",
+        "comfort build",
+        "comfort kpi",
+        "walk score",
+        "route",
+        "export",
+        "keys create",
+        "serve",
+        "prepare",
+    } <= found
 
 
 @pytest.mark.parametrize("path", _all_command_paths(), ids=lambda p: " ".join(p) or "kaiteki")
