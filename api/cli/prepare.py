@@ -4,7 +4,8 @@
 It runs the same commands a user would, in order: build the embedded area; ingest the real
 Sapporo files; simulate the sensors that do not exist offline for the baseline and current
 years (labelled simulated) and ingest them; build the comfort field of both years; score
-walkability; print the comfortable-places KPI (baseline year and current year). Each step is skipped when its output is already there, so a second run is quick.
+walkability; print the comfortable-places KPI (baseline year and current year). Each step is
+skipped when its output is already there, so a second run is quick.
 """
 
 from __future__ import annotations
