@@ -3,8 +3,10 @@ The kaiteki web application: JSON under ``/v1`` and HTML pages, served by ``kait
 
 ``create_app`` is the factory (tests build their own app with their own settings): one router
 per resource in ``api/routers``, settings through the ``SettingsDep`` dependency, one exception
-handler for domain errors (``api.errors``), a request body size limit (413), Leaflet and the
-page assets served from ``/static`` (no CDN), OpenAPI docs at ``/docs``. Logging is configured
+handler for domain errors (``api.errors``, every error status documented in the OpenAPI schema),
+a request body size limit (413), security headers and a Content-Security-Policy on every
+response, CORS only for the origins in ``KAITEKI_CORS_ORIGINS`` (default: same origin only),
+Leaflet and the page assets served from ``/static`` (no CDN), OpenAPI docs at ``/docs``. Logging is configured
 here and in the CLI entry point only.
 """
 
@@ -13,10 +15,11 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from api.errors import install_error_handlers
-from api.middleware import BodyLimitMiddleware
+from api.errors import error_responses, install_error_handlers
+from api.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from api.routers import (
     area,
     comfort,
@@ -35,8 +38,10 @@ DESCRIPTION = """
 Walkability and thermal comfort for downtown Sapporo (kaiteki, 快適).
 
 JSON under `/v1`; errors are JSON `{"error", "message", "status"}`. The POST ingest endpoints
-need an API key (`X-API-Key`, created with `kaiteki keys create NAME`). Anything computed from
-simulated sensor data carries `"simulated": true`.
+need an API key (`X-API-Key`, created with `kaiteki keys create NAME`) and take at most
+`KAITEKI_MAX_BATCH_ROWS` rows (default 10,000) and `KAITEKI_MAX_BODY_BYTES` bytes (default 5 MB)
+per request (413 beyond). Anything computed from simulated sensor data carries
+`"simulated": true`.
 """
 
 
@@ -56,8 +61,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings is not None:
         app.dependency_overrides[get_settings] = lambda: settings
     app.add_middleware(BodyLimitMiddleware, max_bytes=s.max_body_bytes)
+    if s.cors_origins:
+        # Browsers on other origins may call the API only when configured; by default no
+        # Access-Control-Allow-Origin is sent, so only the app's own pages can read responses.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(s.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["X-API-Key", "Content-Type", "Authorization"],
+        )
+    # added last, so outermost: the headers are on every response, 413s and errors included
+    app.add_middleware(SecurityHeadersMiddleware, tiles=s.tiles)
     install_error_handlers(app)
     app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (area, places, comfort, walkability, route, courses, kpi, ingest, pages):
-        app.include_router(module.router)
+    for module in (area, places, comfort, walkability, route, courses, kpi, pages):
+        app.include_router(module.router, responses=error_responses(404, 422, 500, 503))
+    app.include_router(ingest.router, responses=error_responses(400, 401, 413, 422, 500, 503))
     return app

@@ -12,6 +12,7 @@ client.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -44,6 +45,36 @@ class BadRequestError(ApiError, ValueError):
     """A query parameter or body is well-formed JSON but has an unusable value."""
 
 
+class BatchTooLargeError(ApiError, ValueError):
+    """A posted batch has more rows than the per-request limit (HTTP 413)."""
+
+
+#: What each documented error status means (the ``responses`` of the OpenAPI schema).
+ERROR_STATUS_TEXT: dict[int, str] = {
+    400: "The request body is not valid JSON.",
+    401: "API key missing, malformed, unknown or revoked.",
+    404: "No such resource (course, place).",
+    413: "Request body or batch too large: split it into smaller requests.",
+    422: "A parameter or body has an unusable value or the wrong shape.",
+    500: "Internal error (details in the server log only).",
+    503: "An input the endpoint needs has not been built yet (`make prepare`).",
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """
+    OpenAPI ``responses`` for error statuses, all with the :class:`api.schemas.ErrorOut` body.
+
+    Examples
+    --------
+    >>> sorted(error_responses(404, 422))
+    [404, 422]
+    """
+    from api.schemas import ErrorOut
+
+    return {code: {"model": ErrorOut, "description": ERROR_STATUS_TEXT[code]} for code in codes}
+
+
 def status_for(exc: BaseException) -> int:
     """
     HTTP status for an error, by the built-in class it subclasses.
@@ -52,7 +83,11 @@ def status_for(exc: BaseException) -> int:
     --------
     >>> status_for(NotFoundError("x")), status_for(AuthError("x")), status_for(ValueError("x"))
     (404, 401, 422)
+    >>> status_for(BatchTooLargeError("x"))
+    413
     """
+    if isinstance(exc, BatchTooLargeError):
+        return 413
     if isinstance(exc, PermissionError):
         return 401
     if isinstance(exc, NotPreparedError):

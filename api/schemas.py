@@ -13,6 +13,10 @@ class ErrorOut(BaseModel):
     error: str = Field(description="Error class, e.g. NotFoundError.")
     message: str = Field(description="What was expected, what arrived and how to fix it.")
     status: int
+    detail: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="Request validation errors only: one entry per problem (loc, msg).",
+    )
 
 
 class RouteFiguresOut(BaseModel):

@@ -68,7 +68,21 @@ class Settings(BaseSettings):
         default=2021,
         description="Baseline year of the comfortable-places KPI (KAITEKI_BASELINE_YEAR).",
     )
-    max_body_bytes: int = Field(default=5_000_000, description="Request body limit (bytes).")
+    max_body_bytes: int = Field(
+        default=5_000_000, description="Request body limit (bytes) (KAITEKI_MAX_BODY_BYTES)."
+    )
+    max_batch_rows: int = Field(
+        default=10_000,
+        ge=1,
+        description="Most rows in one POSTed ingest batch (KAITEKI_MAX_BATCH_ROWS); more is 413.",
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Other origins allowed to call the JSON API from a browser (KAITEKI_CORS_ORIGINS, "
+            'a JSON list such as ["https://example.org"]); default none: same origin only.'
+        ),
+    )
     tiles: str | None = Field(
         default=None,
         description="Base-map tile URL template (KAITEKI_TILES); default none (offline).",

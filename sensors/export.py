@@ -623,12 +623,19 @@ def write_field(
 
 
 def store_table(
-    store: Store, kind: str, start: Any = None, end: Any = None
+    store: Store,
+    kind: str,
+    start: Any = None,
+    end: Any = None,
+    pseudonym_key: str | bytes | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """
     A store table for export and the descriptions of the files its rows came from.
 
-    Steps are checked to carry pseudonyms only (``p-`` + 16 hex digits).
+    Steps are checked to carry pseudonyms only (``p-`` + 16 hex digits). With
+    ``pseudonym_key``, the survey's ``response_id`` (an identifier from the survey tool, which
+    may embed a participant's id) is replaced by its keyed pseudonym
+    (:func:`sensors.ingest.pseudonymise`), so that no raw identifier leaves the store.
 
     Raises
     ------
@@ -653,6 +660,13 @@ def store_table(
                 "pseudonym (p- and 16 hex digits). Re-ingest the steps with `kaiteki ingest "
                 "steps` so ids are pseudonymised."
             )
+    if kind == "survey" and pseudonym_key is not None and "response_id" in frame:
+        from sensors.ingest import pseudonymise
+
+        ids = frame["response_id"]
+        keep = ids.notna()
+        frame = frame.copy()
+        frame.loc[keep, "response_id"] = pseudonymise(ids[keep].astype(str).tolist(), pseudonym_key)
     files = store.files()
     used = files[files["file_id"].isin(frame["file_id"].unique())] if len(frame) else files.iloc[:0]
     sources = describe_sources(
@@ -671,6 +685,7 @@ def export_store(
     end: Any = None,
     progress: Progress | None = None,
     chunk_rows: int = 100_000,
+    pseudonym_key: str | bytes | None = None,
 ) -> ExportResult:
     """
     Export ``readings``, ``counts``, ``steps`` or ``survey`` from the store.
@@ -685,6 +700,9 @@ def export_store(
         Time window ``[start, end)``; naive values are Asia/Tokyo.
     progress, chunk_rows
         See :func:`write_table`.
+    pseudonym_key
+        Secret key (``KAITEKI_PSEUDONYM_KEY``) to pseudonymise survey ``response_id``s with;
+        see :func:`store_table`.
 
     Raises
     ------
@@ -692,7 +710,7 @@ def export_store(
         Invalid kind/format combination, or steps without pseudonyms.
     """
     check_combination(kind, fmt)
-    frame, sources = store_table(store, kind, start, end)
+    frame, sources = store_table(store, kind, start, end, pseudonym_key)
     extra = {"filter": {"start": None if start is None else str(start),
                         "end": None if end is None else str(end)}}  # fmt: skip
     return write_table(

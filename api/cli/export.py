@@ -18,6 +18,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from api.cli._common import console, print_json, settings
 
+#: Kinds holding one row per person and moment: exported only with ``--researcher``.
+ROW_LEVEL_PERSONAL = ("steps", "survey")
+
 
 class Kind(StrEnum):
     """What to export."""
@@ -84,9 +87,22 @@ def export(
         str, typer.Option(help="Walkability: nodes, edges, blocks or grid.")
     ] = "edges",
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    researcher: Annotated[
+        bool,
+        typer.Option(
+            "--researcher",
+            help=(
+                "Required for steps and survey: confirms a researcher export of row-level "
+                "personal data (pseudonymised steps per participant, single questionnaire "
+                "answers with time and place), to be kept under the project's data agreement."
+            ),
+        ),
+    ] = False,
 ) -> None:
     """
     Export data with its metadata (units, sources and licences, simulated flags).
+
+    steps and survey are row-level personal data: they are exported only with --researcher.
 
     Kinds and formats: readings (parquet, geoparquet, gpkg, netcdf, csv); counts and steps
     (parquet, netcdf, csv; steps carry pseudonyms only); survey, walkability, places (parquet,
@@ -97,6 +113,16 @@ def export(
 
     k, f = kind.value, fmt.value
     ex.check_combination(k, f)
+    if k in ROW_LEVEL_PERSONAL and not researcher:
+        from sensors.errors import ExportError
+
+        raise ExportError(
+            f"{k} export refused: it writes row-level personal data ("
+            + ("each participant's pseudonymised steps" if k == "steps" else
+               "single questionnaire answers with their time and place")
+            + "). Researchers add --researcher to confirm; published figures come from the "
+            "k-anonymous aggregates (GET /v1/kpi) instead."
+        )  # fmt: skip
     s = settings()
     with _progress(f"export {k} → {out.name}", as_json) as progress:
         cb = progress if callable(progress) else None
@@ -104,7 +130,10 @@ def export(
             from sensors.store import Store
 
             with Store(s.store, read_only=True) as store:
-                result = ex.export_store(store, k, f, out, start=start, end=end, progress=cb)
+                result = ex.export_store(
+                    store, k, f, out, start=start, end=end, progress=cb,
+                    pseudonym_key=s.pseudonym_key,
+                )  # fmt: skip
         elif k == "field":
             from sensors import fieldstore
             from sensors.errors import FieldNotFoundError

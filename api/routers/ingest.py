@@ -11,7 +11,7 @@ from fastapi import APIRouter, Body
 
 from api import resources
 from api.deps import ApiKeyDep, SettingsDep
-from api.errors import BadRequestError
+from api.errors import BadRequestError, BatchTooLargeError
 from api.schemas import IngestOut
 
 router = APIRouter(prefix="/v1", tags=["ingest"])
@@ -32,7 +32,10 @@ _EXAMPLE = [
 Records = Annotated[
     list[dict[str, Any]],
     Body(
-        description="One JSON object per row, fields as in docs/DATA_FORMATS.md.",
+        description=(
+            "One JSON object per row, fields as in docs/DATA_FORMATS.md; at most "
+            "KAITEKI_MAX_BATCH_ROWS rows (default 10,000) per request."
+        ),
         examples=[_EXAMPLE],
     ),
 ]
@@ -44,6 +47,12 @@ def _ingest(kind: str, records: list[dict[str, Any]], settings: Any, key_id: str
 
     if not records:
         raise BadRequestError(f"the {kind} batch is empty; send a JSON list of row objects")
+    if len(records) > settings.max_batch_rows:
+        raise BatchTooLargeError(
+            f"the {kind} batch has {len(records):,} rows; at most {settings.max_batch_rows:,} "
+            "rows are taken per request (KAITEKI_MAX_BATCH_ROWS). Split the batch into smaller "
+            "requests, or ingest large files with `kaiteki ingest`."
+        )
     with Store(settings.store) as store:
         result = ingest_records(
             store,

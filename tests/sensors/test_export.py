@@ -246,7 +246,7 @@ def test_cli_export_and_errors(
     runner = CliRunner()
     out = tmp_path / "steps.parquet"
     res = runner.invoke(app, ["export", "steps", "--format", "parquet", "--out", str(out),
-                              "--json"])  # fmt: skip
+                              "--json", "--researcher"])  # fmt: skip
     assert res.exit_code == 0, res.output
     summary = json.loads(res.stdout.strip().splitlines()[-1])
     assert summary["rows"] == 22099 and summary["simulated"] is False

@@ -1,0 +1,143 @@
+"""
+kill -9 during ``kaiteki comfort build``: the previous field stays intact, no partial file is
+ever taken for a finished one, and a re-run completes.
+
+The store holds ten January days of simulated thermal readings (fixed seed) following the real
+Sapporo daily weather; ``comfort build`` fits and writes the whole year's hourly field block by
+block into a temporary file beside the target and renames it only when complete
+(:class:`sensors.fieldstore.FieldWriter`). The build is killed at seeded random moments.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sensors.fieldstore import available_years, field_path, load_field
+
+REPO = Path(__file__).resolve().parents[2]
+YEAR = 2022
+KAITEKI = Path(sys.executable).with_name("kaiteki")
+
+
+@pytest.fixture(scope="module")
+def build_env(sapporo_graph, isolated_var: Path, tmp_path_factory: pytest.TempPathFactory):
+    """Environment of a store with simulated readings and a cache with the graph only."""
+    from api import resources
+    from api.settings import get_settings
+    from sensors.ingest import ingest_file
+    from sensors.simulate.files import write_tables
+    from sensors.simulate.thermal import simulate_thermal
+    from sensors.store import Store
+    from sensors.weather import read_daily_weather
+
+    root = tmp_path_factory.mktemp("crash_build")
+    s = get_settings()
+    cache = root / "cache"
+    shutil.copytree(s.cache_dir, cache, ignore=shutil.ignore_patterns("field", "*.nc"))
+    weather = read_daily_weather(s.data_file("sapporo_daily_chikaho_subway_weather_2019-2022.csv"))
+    day = pd.DatetimeIndex(weather.index)
+    registry, readings = simulate_thermal(
+        resources.graph(), weather[(day >= "2022-01-17") & (day < "2022-01-27")], YEAR, seed=11
+    )
+    write_tables(
+        {"sensors.csv": registry, "thermal.csv": readings.drop(columns=[], errors="ignore")},
+        root / "sim",
+        "thermal",
+        YEAR,
+        11,
+        ["sapporo_daily_chikaho_subway_weather_2019-2022.csv"],
+    )
+    store = root / "store.duckdb"
+    with Store(store) as st:
+        ingest_file(st, "sensors", root / "sim" / "sensors.csv")
+        ingest_file(st, "thermal", root / "sim" / "thermal.csv", area=resources.planning_area())
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "KAITEKI_STORE": str(store),
+        "KAITEKI_CACHE_DIR": str(cache),
+        "KAITEKI_DEMO_YEAR": str(YEAR),
+    }
+    return env, cache
+
+
+def _build(env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [str(KAITEKI), "comfort", "build", "--year", str(YEAR), "--json"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _check_field(path: Path) -> None:
+    ds = load_field(path, chunks={})
+    try:
+        assert ds.sizes["time"] == len(pd.date_range(f"{YEAR}-01-01", f"{YEAR + 1}-01-01",
+                                                     freq="h", inclusive="left"))  # fmt: skip
+        assert bool(ds.attrs["simulated"]) is True
+        jan = ds["utci_c"].sel(time=slice("2022-01-18", "2022-01-19")).compute()
+        assert np.isfinite(jan.to_numpy()).mean() > 0.5
+    finally:
+        ds.close()
+
+
+@pytest.mark.slow
+def test_kill_9_during_comfort_build(build_env) -> None:
+    env, cache = build_env
+    target = field_path(cache, YEAR)
+    # killed during the very first build: no field file appears at all
+    proc = _build(env)
+    time.sleep(3.0)
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    assert not target.exists() and available_years(cache) == []
+    # a complete build, timed, to place the next kills inside the run
+    t0 = time.perf_counter()
+    proc = _build(env)
+    out, err = proc.communicate(timeout=300)
+    duration = time.perf_counter() - t0
+    assert proc.returncode == 0, err.decode()
+    assert json.loads(out)["path"] == str(target)
+    _check_field(target)
+    before = _digest(target)
+    rng = np.random.default_rng(2024)
+    killed = 0
+    for fraction in rng.uniform(0.15, 0.95, 5):
+        proc = _build(env)
+        time.sleep(fraction * duration)
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=60)
+        killed += proc.returncode == -signal.SIGKILL
+        # the previous field is untouched and loads; nothing else is taken for a field
+        assert _digest(target) == before
+        _check_field(target)
+        assert available_years(cache) == [YEAR]
+        assert sorted(p.name for p in target.parent.glob("*.nc")) == [target.name]
+    assert killed >= 3  # the kills really interrupted builds
+    # leftovers are hidden temporary files only; a re-run completes and replaces the field
+    leftovers = [p for p in target.parent.iterdir() if p != target]
+    assert all(p.name.startswith(f".{target.name}.") and p.suffix == ".tmp" for p in leftovers)
+    proc = _build(env)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err.decode()
+    _check_field(target)
