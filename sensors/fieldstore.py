@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
@@ -131,6 +132,34 @@ def _tmp_beside(path: Path) -> Path:
     return Path(name)
 
 
+#: A temporary file untouched for this long (s) is left over from a killed build.
+STALE_TMP_S = 900.0
+
+
+def remove_stale_temps(path: Path, max_age_s: float = STALE_TMP_S) -> list[Path]:
+    """
+    Delete temporary files of ``path`` left by killed builds (not modified for ``max_age_s``).
+
+    A build in progress rewrites its temporary file continuously, so only abandoned ones are
+    old; the finished file is never touched.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files removed.
+    """
+    now = time.time()
+    removed = []
+    for tmp in Path(path).parent.glob(f".{Path(path).name}.*.tmp"):
+        try:
+            if now - tmp.stat().st_mtime > max_age_s:
+                tmp.unlink()
+                removed.append(tmp)
+        except FileNotFoundError:
+            continue
+    return removed
+
+
 def save_field(ds: xr.Dataset, path: str | Path, time_chunk: int | None = None) -> Path:
     """
     Write a field Dataset to NetCDF atomically (temporary file + rename).
@@ -162,6 +191,7 @@ def save_field(ds: xr.Dataset, path: str | Path, time_chunk: int | None = None) 
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+    remove_stale_temps(path)
     return path
 
 
@@ -242,6 +272,7 @@ class FieldWriter:
         try:
             if exc_type is None and self._steps > 0:
                 os.replace(tmp, self.path)
+                remove_stale_temps(self.path)
         finally:
             tmp.unlink(missing_ok=True)
 

@@ -161,3 +161,21 @@ def test_load_errors(tmp_path):
     junk.write_text("not netcdf")
     with pytest.raises(FieldFormatError, match="cannot be opened as NetCDF"):
         fieldstore.load_field(junk)
+
+
+def test_stale_temp_files_of_killed_builds_are_removed(small_field, tmp_path):
+    import os
+    import time
+
+    target = fieldstore.field_path(tmp_path, 2022)
+    target.parent.mkdir(parents=True)
+    stale = target.parent / f".{target.name}.dead.tmp"
+    live = target.parent / f".{target.name}.live.tmp"
+    stale.write_bytes(b"partial")
+    live.write_bytes(b"being written")
+    old = time.time() - fieldstore.STALE_TMP_S - 60
+    os.utime(stale, (old, old))
+    fieldstore.save_field(small_field, target)
+    assert not stale.exists(), "a temp file of a killed build was left behind"
+    assert live.exists(), "a recent temp file (a build in progress) must not be removed"
+    assert fieldstore.load_field(target) is not None
