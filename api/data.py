@@ -4,15 +4,29 @@ graph, the comfort field of a year, weather, courses, places.
 
 Everything here is loaded once per process and kept (``functools.lru_cache``); call
 :func:`clear` after rebuilding inputs or changing settings (tests do).
+
+Performance: what has been loaded is moved out of reach of Python's cyclic garbage collector
+(``gc.freeze``) each time new routing weights are computed. The loaded graph and tables hold a
+few hundred thousand container objects; without this, every full collection walks them all
+(about 150 ms on the demo data) and stalls whichever request triggered it. Frozen objects are
+still freed by reference counting; :func:`clear` unfreezes them.
+
+Thread safety: FastAPI runs plain ``def`` routes on a thread pool, and HDF5 (under netCDF4) is
+not thread-safe, so two first requests opening or reading a comfort field at the same moment
+failed with ``RuntimeError: NetCDF: HDF error``. Every cached loader that touches a field runs
+one at a time (:func:`_one_at_a_time`); cache hits do not take the lock.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import itertools
-from functools import lru_cache
+import threading
+from collections.abc import Callable
+from functools import lru_cache, wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -30,6 +44,24 @@ TZ = ZoneInfo("Asia/Tokyo")
 
 #: UTCI category labels in the order of the categories (coldest first).
 CATEGORY_KEYS = tuple(c.name_en for c in indices.UTCI_CATEGORIES)
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+_LOAD_LOCK = threading.RLock()
+
+
+def _one_at_a_time(fn: Callable[_P, _T]) -> Callable[_P, _T]:
+    """
+    Run ``fn`` under the module's load lock (re-entrant). Put it under ``lru_cache`` so that
+    only cache misses take the lock.
+    """
+
+    @wraps(fn)
+    def locked(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        with _LOAD_LOCK:
+            return fn(*args, **kwargs)
+
+    return locked
 
 
 @lru_cache(maxsize=1)
@@ -78,6 +110,7 @@ def field_file(year: int) -> Path:
 
 
 @lru_cache(maxsize=4)
+@_one_at_a_time
 def field(year: int) -> xr.Dataset:
     """
     The comfort field of ``year``, opened lazily (dask, on-disk chunks): only what is asked
@@ -159,6 +192,7 @@ def covers(ds: xr.Dataset, at: dt.datetime) -> bool:
 
 
 @lru_cache(maxsize=512)
+@_one_at_a_time
 def _edge_hour(year: int, pos: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
     ds = field(year)
     utci = np.asarray(ds["utci_c"].isel(time=pos).to_numpy(), dtype=np.float64)
@@ -171,6 +205,7 @@ def edge_utci(year: int, at: dt.datetime) -> tuple[npt.NDArray[np.int64], npt.ND
 
 
 @lru_cache(maxsize=8)
+@_one_at_a_time
 def season_hour(year: int) -> xr.Dataset:
     """Mean edge UTCI (°C) and comfort by season × hour of day: dims (season, hour, edge)."""
     from comfort.field import by_season_hour, edge_field
@@ -180,6 +215,7 @@ def season_hour(year: int) -> xr.Dataset:
 
 
 @lru_cache(maxsize=8)
+@_one_at_a_time
 def place_season(year: int) -> xr.Dataset:
     """Mean place UTCI (°C) and comfort by season, daytime 10–18 h: dims (season, place)."""
     from comfort.field import by_season, place_field
@@ -225,6 +261,21 @@ def comfort_and_labels(
     return comfort, labels
 
 
+#: Keys of :func:`_route_weights` computed in this process (bounded: reset past the limit).
+_WEIGHTS_SEEN: set[tuple[str, dt.datetime | None, float]] = set()
+_WEIGHTS_SEEN_LIMIT = 4096
+
+
+def _weights_key(
+    mode: str, at: dt.datetime | None, alpha: float
+) -> tuple[str, dt.datetime | None, float]:
+    return (
+        mode,
+        None if at is None else local_naive(at).replace(second=0, microsecond=0),
+        float(alpha),
+    )
+
+
 def route_weights(
     mode: str, at: dt.datetime | None, alpha: float = routing.DEFAULT_ALPHA
 ) -> tuple[routing.EdgeWeights, dict[str, Any]]:
@@ -232,22 +283,54 @@ def route_weights(
     Routing weights for a mode at a time (cached per mode, minute and α; see
     :func:`_route_weights`).
     """
-    key = None if at is None else local_naive(at).replace(second=0, microsecond=0)
-    weights, note = _route_weights(mode, key, float(alpha))
+    weights, _, note = _cached_weights(_weights_key(mode, at, alpha))
     return weights, dict(note)
 
 
+def route_weights_pair(
+    mode: str, at: dt.datetime | None, alpha: float = routing.DEFAULT_ALPHA
+) -> tuple[routing.EdgeWeights, routing.EdgeWeights, dict[str, Any]]:
+    """
+    Like :func:`route_weights`, with the ``shortest``-mode weights of the comparison route
+    (:func:`comfort.routing.shortest_weights_like`), cached with them.
+    """
+    weights, shortest, note = _cached_weights(_weights_key(mode, at, alpha))
+    return weights, shortest, dict(note)
+
+
+def _cached_weights(
+    key: tuple[str, dt.datetime | None, float],
+) -> tuple[routing.EdgeWeights, routing.EdgeWeights, dict[str, Any]]:
+    result = _route_weights(*key)
+    if key not in _WEIGHTS_SEEN:  # marked only once the LRU cache holds the result
+        if len(_WEIGHTS_SEEN) >= _WEIGHTS_SEEN_LIMIT:
+            _WEIGHTS_SEEN.clear()
+        _WEIGHTS_SEEN.add(key)
+    return result
+
+
+def route_weights_ready(mode: str, at: dt.datetime | None, alpha: float) -> bool:
+    """
+    Whether :func:`route_weights` has already computed these weights in this process, so that
+    a call costs microseconds (the route endpoint then answers on the event loop instead of a
+    worker thread). A key evicted since still counts: the next call recomputes it, correctly.
+    """
+    return _weights_key(mode, at, alpha) in _WEIGHTS_SEEN
+
+
 @lru_cache(maxsize=128)
+@_one_at_a_time
 def _route_weights(
     mode: str, at: dt.datetime | None, alpha: float
-) -> tuple[routing.EdgeWeights, dict[str, Any]]:
+) -> tuple[routing.EdgeWeights, routing.EdgeWeights, dict[str, Any]]:
     """
     Routing weights for a mode at a time, with the comfort field of that year when built.
 
     Returns
     -------
-    (EdgeWeights, dict)
-        The weights and a note of what was used: ``field_year`` (or None), ``simulated``,
+    (EdgeWeights, EdgeWeights, dict)
+        The weights, the ``shortest``-mode weights of the comparison route at the same time,
+        and a note of what was used: ``field_year`` (or None), ``simulated``,
         ``snow_depth_cm``.
     """
     if mode not in routing.MODES:
@@ -275,7 +358,12 @@ def _route_weights(
         alpha=alpha,
         snow_depth_cm=snow,
     )
-    return weights, note
+    shortest = routing.shortest_weights_like(cg, weights)
+    # Everything loaded so far (graph, field, tables) is long-lived: keep the cyclic GC off it
+    # (see the module docstring). Young garbage is collected first so that it is not frozen.
+    gc.collect(1)
+    gc.freeze()
+    return weights, shortest, note
 
 
 def course_route(c: Course, weights: routing.EdgeWeights) -> dict[str, Any]:
@@ -345,7 +433,9 @@ def clear() -> None:
         weather,
     ):
         fn.cache_clear()
+    _WEIGHTS_SEEN.clear()
     resources.clear()
+    gc.unfreeze()  # what the caches held can now be collected
 
 
 @lru_cache(maxsize=1)
@@ -384,6 +474,7 @@ def place_utci(years: tuple[int, ...]) -> xr.DataArray | None:
 
 
 @lru_cache(maxsize=4)
+@_one_at_a_time
 def places_kpi(baseline_year: int, current_year: int) -> tuple[Any, Any] | None:
     """Per-place comfort status and the comfortable-places KPI table, or None without fields."""
     from comfort.kpi import comfortable_places_kpi
@@ -397,6 +488,7 @@ def places_kpi(baseline_year: int, current_year: int) -> tuple[Any, Any] | None:
 
 
 @lru_cache(maxsize=4)
+@_one_at_a_time
 def scenario_results(year: int, baseline_year: int) -> list[dict[str, Any]]:
     """
     Comfortable places of ``year`` if each intervention were added at every place where it

@@ -15,7 +15,16 @@ def serve(
     """Serve the app (JSON API under /v1, pages, OpenAPI docs at /docs)."""
     import uvicorn
 
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
+    from api.http_protocol import HTTP_PROTOCOL
+
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        http=HTTP_PROTOCOL,  # TCP_NODELAY: see api/http_protocol.py
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -5,15 +5,35 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from api import data
 from api.deps import SettingsDep
 from api.errors import BadRequestError
 from api.schemas import RouteOut
+from api.settings import Settings, get_settings
 from comfort import routing
 
 router = APIRouter(prefix="/v1", tags=["route"])
+
+
+async def settings_async(request: Request) -> Settings:
+    """
+    The settings, as :data:`api.deps.SettingsDep` gives them (the app's override of
+    :func:`api.settings.get_settings` when it has one), from an ``async`` dependency.
+
+    FastAPI runs a plain ``def`` dependency on a worker thread; for ``GET /v1/route``, whose
+    own work is well under a millisecond, that hop and the GIL hand-over that follows it cost
+    more than the route (measured under load: the event loop waited on the GIL in every
+    socket write). ``get_settings`` is cached, so calling it here is instant.
+    """
+    provider = request.app.dependency_overrides.get(get_settings, get_settings)
+    settings: Settings = provider()
+    return settings
+
+
+AsyncSettingsDep = Annotated[Settings, Depends(settings_async)]
 
 
 def parse_lonlat(text: str, name: str) -> tuple[float, float]:
@@ -50,9 +70,42 @@ def parse_at(at: str | None, demo_year: int) -> dt.datetime:
         ) from None
 
 
+def route_dict(
+    origin: tuple[float, float],
+    destination: tuple[float, float],
+    when: dt.datetime,
+    mode: str,
+    alpha: float,
+) -> dict[str, Any]:
+    """
+    The route object of ``GET /v1/route`` (before validation against :class:`RouteOut`).
+
+    Parameters
+    ----------
+    origin, destination
+        ``(lon, lat)`` in degrees.
+    when
+        The time of the route (JST when naive).
+    mode, alpha
+        Routing mode and comfort weight α.
+    """
+    weights, shortest, note = data.route_weights_pair(mode, when, alpha)
+    r = routing.route_lonlat(
+        data.compiled(),
+        origin,
+        destination,
+        weights,
+        category_order=data.CATEGORY_KEYS,
+        shortest_weights=shortest,
+    )
+    out = r.to_dict()
+    out.update(at=when.isoformat(), field_year=note["field_year"], simulated=note["simulated"])
+    return out
+
+
 @router.get("/route", response_model=RouteOut)
-def route(
-    settings: SettingsDep,
+async def route(
+    settings: AsyncSettingsDep,
     from_: Annotated[str, Query(alias="from", description="Start as lon,lat (degrees).")],
     to: Annotated[str, Query(description="Destination as lon,lat (degrees).")],
     at: Annotated[
@@ -82,13 +135,13 @@ def route(
     origin = parse_lonlat(from_, "from")
     destination = parse_lonlat(to, "to")
     when = parse_at(at, settings.demo_year)
-    weights, note = data.route_weights(mode, when, alpha)
-    r = routing.route_lonlat(
-        data.compiled(), origin, destination, weights, category_order=data.CATEGORY_KEYS
-    )
-    out = r.to_dict()
-    out.update(at=when.isoformat(), field_year=note["field_year"], simulated=note["simulated"])
-    return out
+    if data.route_weights_ready(mode, when, alpha):
+        # Weights cached: snapping, two A* searches and the figures take well under a
+        # millisecond of CPU, less than a hop to a worker thread and back; answer here.
+        return route_dict(origin, destination, when, mode, alpha)
+    # First request for this mode, minute and α: loading the graph and the field hour and
+    # weighting the edges can take seconds; a worker thread keeps the event loop serving.
+    return await run_in_threadpool(route_dict, origin, destination, when, mode, alpha)
 
 
 @router.get("/isochrone")
