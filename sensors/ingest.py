@@ -9,7 +9,10 @@ Guarantees, for every batch:
 - ``accepted + quarantined == rows_read``; flagged rows are part of ``accepted``.
 
 Text is cast to types in DuckDB SQL and QC runs vectorised in numpy, so a million readings take
-seconds, not minutes.
+about a second (docs/STORE.md, "Ingest performance"). A CSV file is read in one DuckDB scan with
+its number columns typed by the CSV reader; only when one of their values does not parse (or is
+NaN/inf) is the file read again with every column as text, which gives each bad field its exact
+reason. Either way the outcome (rows, flags, quarantine) is the same.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from sensors import qc
 from sensors.errors import EncodingError, FileFormatError, IngestError
@@ -89,8 +93,8 @@ MAX_LINE_BYTES = 32_768
 MAX_RAW_CHARS = 2_000
 
 _MISSING = "('nan', 'na', 'n/a', 'null', 'none', '-')"
-_TRUE = "('true', 't', '1', 'yes', 'y')"
-_FALSE = "('false', 'f', '0', 'no', 'n')"
+_TRUE = ("'true'", "'t'", "'1'", "'yes'", "'y'")
+_FALSE = ("'false'", "'f'", "'0'", "'no'", "'n'")
 
 
 @dataclass
@@ -201,80 +205,142 @@ def _parse_sql(col: Col, r: str) -> str:
     if col.type == "date":
         return f"TRY_CAST({r} AS DATE)"
     if col.type == "bool":
-        return (
-            f"CASE WHEN lower({r}) IN {_TRUE} THEN true WHEN lower({r}) IN {_FALSE} THEN false END"
-        )
+        # a CASE on the lowered text (an IN list would become a join)
+        arms = [f"WHEN {t} THEN true" for t in _TRUE] + [f"WHEN {f} THEN false" for f in _FALSE]
+        return f"CASE lower({r}) {' '.join(arms)} END"
     raise ValueError(col.type)  # pragma: no cover - specs are fixed
 
 
-def _select_sql(spec: Spec, present: Mapping[str, str], from_sql: str) -> str:
+#: Types whose DuckDB cast skips ASCII whitespace around the value: they are cast from the
+#: untrimmed text first (``trim`` is costly on a million rows) and from the trimmed text only
+#: when that fails, which gives the value the trimmed text alone would give (``trim`` removes
+#: only spaces, which the cast skips too, and Unicode spaces, on which the untrimmed cast fails).
+_CAST_SKIPS_SPACE = frozenset({"double", "int"})
+
+
+def _select_sql(
+    spec: Spec, present: Mapping[str, str], from_sql: str, typed: frozenset[str] = frozenset()
+) -> str:
     """
     Cast text columns to typed ones in one scan.
 
-    For each column ``c`` the query also returns ``x_c``: the text when it did not parse (or
-    ``''`` when a required value is empty), NULL otherwise; :func:`_mark_bad` turns those into
-    ``_bad_field``/``_bad_reason``.
+    Each column's text is trimmed, empty text is NULL, then the text is parsed to the column's
+    type. Besides the typed columns the query returns ``_x``: NULL for a row where every column
+    parsed, else a list with, for each column in spec order, the trimmed text when it did not
+    parse (``''`` when a required value is empty) or NULL; :func:`_mark_bad` turns it into
+    ``_bad_field``/``_bad_reason``. A parsed NaN is returned as NULL (a missing value).
+
+    The query has three levels so that every expression is evaluated once per row, and the
+    trimmed text of number columns is computed only for rows whose untrimmed text did not
+    parse (see :data:`_CAST_SKIPS_SPACE`). A column absent from the source is a
+    constant (its default or NULL) that DuckDB folds.
     """
-    inner, outer = [], []
+    level1, level2, outer, fails, xs = [], [], [], [], []
+    raw: dict[str, str] = {}
     for col in spec.cols:
         src = present.get(col.name)
-        t = f"nullif(trim({src}), '')" if src else "NULL::VARCHAR"
+        if col.name in typed:
+            level1.append(f"{src} AS p_{col.name}")
+            continue
+        if src is None:  # a constant: folded by the optimiser
+            raw[col.name] = (
+                f"{_sql_str(col.default)}::VARCHAR" if col.default is not None else "NULL::VARCHAR"
+            )
+            continue
+        if col.type in _CAST_SKIPS_SPACE:  # trimmed lazily: only where the cast fails
+            level1.append(f"{src} AS s_{col.name}")
+            src = f"s_{col.name}"
+        t = f"nullif(trim({src}), '')"
         if col.default is not None:
             t = f"coalesce({t}, {_sql_str(col.default)})"
-        r = f"r_{col.name}"
-        inner.append(f"{t} AS {r}")
-        parsed = _parse_sql(col, r)
-        if col.type == "int":  # accept "3.0"; "3.5" fails
-            parsed = f"coalesce({parsed}, TRY_CAST(TRY_CAST({r} AS DOUBLE) AS BIGINT))"
-        outer.append(f"{parsed} AS {col.name}")
-        fail = f"({r} IS NOT NULL AND {col.name} IS NULL)" if col.type != "text" else "false"
-        if col.type in ("double", "int"):
-            fail = f"({fail} OR isinf(TRY_CAST({r} AS DOUBLE)))" if col.type == "double" else fail
-        if col.required:
-            fail = f"({fail} OR {r} IS NULL)"
-        outer.append(f"CASE WHEN {fail} THEN coalesce({r}, '') END AS x_{col.name}")
-    extra = ""
+        if col.type in _CAST_SKIPS_SPACE:
+            raw[col.name] = t
+        else:
+            level1.append(f"{t} AS r_{col.name}")
+            raw[col.name] = f"r_{col.name}"
+    for col in spec.cols:
+        if col.type == "text" or col.name in typed:
+            continue
+        r = raw[col.name]
+        p = _parse_sql(col, r)
+        if col.type == "int":  # accept "3.0"
+            p = f"coalesce({p}, TRY_CAST(TRY_CAST({r} AS DOUBLE) AS BIGINT))"
+        if col.type in _CAST_SKIPS_SPACE and col.name in present:
+            fast = _parse_sql(col, f"s_{col.name}")
+            if col.type == "int":
+                fast = f"coalesce({fast}, TRY_CAST(TRY_CAST(s_{col.name} AS DOUBLE) AS BIGINT))"
+            p = f"coalesce({fast}, {p})"
+        level2.append(f"{p} AS p_{col.name}")
+    for col in spec.cols:
+        p = raw[col.name] if col.type == "text" else f"p_{col.name}"
+        if col.name in typed:  # finite: checked with _nonfinite
+            outer.append(f"{p} AS {col.name}")
+            xs.append("NULL::VARCHAR")
+            continue
+        if col.type == "double":  # NaN is a missing value: store NULL
+            outer.append(f"CASE WHEN NOT isnan({p}) THEN {p} END AS {col.name}")
+        else:
+            outer.append(f"{p} AS {col.name}")
+        r = raw[col.name]
+        if col.type == "text":
+            fail = f"{r} IS NULL" if col.required else None
+        else:
+            # the text is looked at only where the value is NULL
+            on_null = f"{r} IS NOT NULL" if not col.required else "true"
+            on_value = f"isinf({p})" if col.type == "double" else "false"
+            fail = f"CASE WHEN {p} IS NULL THEN {on_null} ELSE {on_value} END"
+        if fail is None:
+            xs.append("NULL::VARCHAR")
+            continue
+        fails.append(f"coalesce({fail}, false)")
+        xs.append(f"CASE WHEN {fail} THEN coalesce({r}, '') END")
+    if fails:
+        outer.append(f"CASE WHEN {' OR '.join(fails)} THEN [{', '.join(xs)}] END AS _x")
+    else:
+        outer.append("NULL::VARCHAR[] AS _x")
+    if typed:
+        finite = " AND ".join(f"coalesce(isfinite(p_{c}), true)" for c in sorted(typed))
+        outer.append(f"NOT ({finite}) AS _nonfinite")
     tcol = next((c for c in spec.cols if c.type == "time" and c.name in present), None)
     if tcol is not None:
-        r = f"r_{tcol.name}"
-        extra = (
-            f", ({r} LIKE '%Z' OR {r} LIKE '%z' OR {r} LIKE '%+__:__' OR {r} LIKE '%-__:__' "
+        r = raw[tcol.name]
+        # the most common form first: DuckDB evaluates an OR's later terms only where the
+        # earlier ones are not true
+        outer.append(
+            f"({r} LIKE '%+__:__' OR {r} LIKE '%Z' OR {r} LIKE '%z' OR {r} LIKE '%-__:__' "
             f"OR {r} LIKE '%+____' OR {r} LIKE '%T%-____') AS _tz_explicit"
         )
-    # the outer expressions refer to the parsed aliases: DuckDB resolves them laterally
-    return f"SELECT {', '.join(outer)}{extra} FROM (SELECT {', '.join(inner)} FROM {from_sql})"
+    sql1 = f"SELECT {', '.join(level1) or '1 AS _one'} FROM {from_sql}"
+    sql2 = f"SELECT *{''.join(', ' + x for x in level2)} FROM ({sql1})"
+    return f"SELECT {', '.join(outer)} FROM ({sql2})"
 
 
 def _mark_bad(spec: Spec, table: pa.Table) -> pa.Table:
-    """Replace the ``x_*`` columns by ``_bad_field`` and ``_bad_reason`` (first problem wins)."""
-    import pyarrow.compute as pc
-
+    """Replace the ``_x`` column by ``_bad_field`` and ``_bad_reason`` (first problem wins)."""
     n = table.num_rows
+    x = table.column("_x")
+    out = table.drop_columns(["_x"])
+    if x.null_count == n:
+        return out.append_column("_bad_field", pa.nulls(n, pa.string())).append_column(
+            "_bad_reason", pa.nulls(n, pa.string())
+        )
     bad_field: list[str | None] = [None] * n
     bad_reason: list[str | None] = [None] * n
-    for col in spec.cols:
-        x = table.column(f"x_{col.name}")
-        if x.null_count == n:
-            continue
-        idx = np.flatnonzero(x.is_valid().to_numpy(zero_copy_only=False))
-        texts = x.take(pa.array(idx)).to_pylist()
-        for i, txt in zip(idx.tolist(), texts, strict=True):
-            if bad_field[i] is not None:
+    idx = np.flatnonzero(x.is_valid().to_numpy(zero_copy_only=False))
+    for i, texts in zip(idx.tolist(), x.take(pa.array(idx)).to_pylist(), strict=True):
+        for col, txt in zip(spec.cols, texts, strict=True):
+            if txt is None:
                 continue
             if txt == "" and col.required:
                 bad_field[i], bad_reason[i] = col.name, "missing value in a required field"
             elif col.type in ("double", "int") and txt.lower() in _MISSING_TOKENS:
-                if col.required:
-                    bad_field[i] = col.name
-                    bad_reason[i] = f"missing value ({txt!r}) in a required field"
+                if not col.required:
+                    continue
+                bad_field[i] = col.name
+                bad_reason[i] = f"missing value ({txt!r}) in a required field"
             else:
                 bad_field[i], bad_reason[i] = col.name, _REASONS[col.type].format(txt)
-    out = table.drop_columns([f"x_{c.name}" for c in spec.cols])
-    for col in spec.cols:  # NaN is a missing value: store NULL
-        if col.type == "double":
-            i = out.column_names.index(col.name)
-            c = out.column(i)
-            out = out.set_column(i, col.name, pc.if_else(pc.is_nan(c), pa.scalar(None, c.type), c))
+            break
     out = out.append_column("_bad_field", pa.array(bad_field, type=pa.string()))
     return out.append_column("_bad_reason", pa.array(bad_reason, type=pa.string()))
 
@@ -315,6 +381,8 @@ def _check_bytes(data: bytes, name: str) -> str:
         )
     if data.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
+    if data.isascii():  # ASCII is UTF-8; much faster to check than a full decode
+        return "utf-8"
     for enc in ("utf-8", "cp932"):
         try:
             data.decode(enc)
@@ -335,6 +403,109 @@ def _line_index(data: bytes) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int6
     return starts, ends
 
 
+class _Lines:
+    """
+    The physical lines of a byte buffer, for line numbers and quarantined raw text.
+
+    The offset index of every line is built only when a line other than the first is asked
+    for (a clean file never needs it); counting lines and finding blank ones use
+    ``bytes.count``/``bytes.find``.
+    """
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.count = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+        self._index: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None
+
+    def index(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        if self._index is None:
+            self._index = _line_index(self.data)
+        return self._index
+
+    def has_blank(self) -> bool:
+        """Whether any line is empty or holds only ``\\r``."""
+        d = self.data
+        if d.startswith((b"\n", b"\r\n")) or d == b"\r" or d.endswith(b"\n\r"):
+            return True
+        # rfind is much faster than find/in on text with a newline every few dozen bytes
+        return d.rfind(b"\n\n") >= 0 or (d.find(b"\r") >= 0 and d.rfind(b"\n\r\n") >= 0)
+
+    def nonblank(self) -> npt.NDArray[np.int64]:
+        """0-based numbers of the lines that are neither empty nor only ``\\r``."""
+        if not self.has_blank():
+            return np.arange(self.count, dtype=np.int64)
+        starts, ends = self.index()
+        lengths = ends - starts
+        last = np.maximum(ends - 1, starts)
+        arr = np.frombuffer(self.data, dtype=np.uint8)
+        blank = (lengths == 0) | ((lengths == 1) & (arr[last] == 13))
+        return np.flatnonzero(~blank).astype(np.int64)
+
+    def raw(self, line: int) -> str | None:
+        """Text of physical line ``line`` (1-based), cut to :data:`MAX_RAW_CHARS`."""
+        i = line - 1
+        if i < 0 or i >= self.count:
+            return None
+        if i == 0 and self._index is None:
+            end = self.data.find(b"\n")
+            start, stop = 0, len(self.data) if end < 0 else end
+        else:
+            starts, ends = self.index()
+            start, stop = int(starts[i]), int(ends[i])
+        return (
+            self.data[start : min(stop, start + MAX_RAW_CHARS * 4)]
+            .decode("utf-8", errors="replace")[:MAX_RAW_CHARS]
+            .rstrip("\r")
+        )
+
+
+def _scan_csv(
+    con: Any,
+    csv_path: str,
+    header: Sequence[str],
+    header_i: int,
+    delim: str,
+    spec: Spec,
+    present: Mapping[str, str],
+    typed: frozenset[str],
+) -> tuple[pa.Table, list[tuple]] | None:
+    """
+    Read and cast a CSV file in one DuckDB scan: the typed table and the parser's rejects.
+
+    ``typed`` names the number columns read as DOUBLE by the CSV reader itself; for them the
+    result is None (read again as text) when any value did not parse or is NaN or infinite.
+    """
+    index = {src.strip('"'): name for name, src in present.items()}
+    types = {f"c{i}": "DOUBLE" if index.get(f"c{i}") in typed else "VARCHAR"
+             for i in range(len(header))}  # fmt: skip
+    tag = uuid.uuid4().hex[:12]
+    rej_t, rej_s = f"rej_err_{tag}", f"rej_scan_{tag}"
+    cols_struct = "{" + ", ".join(f"'{c}': '{t}'" for c, t in types.items()) + "}"
+    from_sql = (
+        f"read_csv({_sql_str(csv_path)}, header=true, auto_detect=false, columns={cols_struct}, "
+        f"delim={_sql_str(delim)}, quote='\"', escape='\"', skip={header_i}, "
+        f"store_rejects=true, rejects_table='{rej_t}', rejects_scan='{rej_s}', "
+        f"max_line_size={MAX_LINE_BYTES}, strict_mode=true, null_padding=false)"
+    )
+    try:
+        arrow = con.sql(_select_sql(spec, present, from_sql, typed)).to_arrow_table()
+        if typed:
+            n_cast = con.execute(
+                f"SELECT count(*) FROM {rej_t} WHERE error_type = 'CAST'"
+            ).fetchone()
+            if (n_cast and n_cast[0]) or pc.any(arrow.column("_nonfinite")).as_py():
+                return None
+            arrow = arrow.drop_columns(["_nonfinite"])
+        rej = con.execute(
+            f"SELECT line, column_name, error_type, error_message, csv_line FROM {rej_t} "
+            "ORDER BY line"
+        ).fetchall()
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {rej_t}")
+        con.execute(f"DROP TABLE IF EXISTS {rej_s}")
+    return _mark_bad(spec, arrow), rej
+
+
 def _read_csv(store: Store, path: Path, spec: Spec, sha: str, data: bytes) -> _Batch:
     name = path.name
     enc = _check_bytes(data, name)
@@ -347,22 +518,9 @@ def _read_csv(store: Store, path: Path, spec: Spec, sha: str, data: bytes) -> _B
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         csv_path = tmp
-    starts, ends = _line_index(data)
-    lengths = ends - starts
-    last = np.maximum(ends - 1, starts)
-    arr = np.frombuffer(data, dtype=np.uint8)
-    blank = (lengths == 0) | ((lengths == 1) & (arr[last] == 13))
-    nonblank = np.flatnonzero(~blank)
-
-    def raw_line(line: int) -> str | None:
-        i = line - 1
-        if i < 0 or i >= len(starts):
-            return None
-        return (
-            data[starts[i] : min(ends[i], starts[i] + MAX_RAW_CHARS * 4)]
-            .decode("utf-8", errors="replace")[:MAX_RAW_CHARS]
-            .rstrip("\r")
-        )
+    lines = _Lines(data)
+    nonblank = lines.nonblank()
+    raw_line = lines.raw
 
     header_i = int(nonblank[0])
     header_text = (raw_line(header_i + 1) or "").lstrip("\ufeff")
@@ -381,25 +539,23 @@ def _read_csv(store: Store, path: Path, spec: Spec, sha: str, data: bytes) -> _B
         messages.append(
             f"{name}: columns {ignored} are not part of the {spec.kind} format; ignored."
         )
-    tag = uuid.uuid4().hex[:12]
-    rej_t, rej_s = f"rej_err_{tag}", f"rej_scan_{tag}"
-    cols_struct = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
-    from_sql = (
-        f"read_csv({_sql_str(csv_path)}, header=true, auto_detect=false, columns={cols_struct}, "
-        f"delim={_sql_str(delim)}, quote='\"', escape='\"', skip={header_i}, "
-        f"store_rejects=true, rejects_table='{rej_t}', rejects_scan='{rej_s}', "
-        f"max_line_size={MAX_LINE_BYTES}, strict_mode=true, null_padding=false)"
-    )
     con = store.con
+    # Fast path: number columns typed by DuckDB's CSV reader (no text materialised). It is
+    # taken only when every value of those columns parsed and all are finite; otherwise the
+    # file is read again with every column as text, which gives the exact per-field reasons.
+    typed = frozenset(
+        c.name for c in spec.cols
+        if c.type == "double" and c.default is None and c.name in present
+    ) if enc != "utf-8-lenient" else frozenset()  # fmt: skip
     try:
-        table = _mark_bad(spec, con.sql(_select_sql(spec, present, from_sql)).to_arrow_table())
-        rej = con.execute(
-            f"SELECT line, column_name, error_type, error_message, csv_line FROM {rej_t} "
-            "ORDER BY line"
-        ).fetchall()
+        scanned = None
+        if typed:
+            scanned = _scan_csv(con, csv_path, header, header_i, delim, spec, present, typed)
+        if scanned is None:
+            scanned = _scan_csv(con, csv_path, header, header_i, delim, spec, present, frozenset())
+        assert scanned is not None  # a scan without typed columns always returns
+        table, rej = scanned
     finally:
-        con.execute(f"DROP TABLE IF EXISTS {rej_t}")
-        con.execute(f"DROP TABLE IF EXISTS {rej_s}")
         if tmp:
             os.unlink(tmp)
     problems: list[dict] = []
@@ -625,7 +781,7 @@ def _is_fitbit(header_text: str) -> bool:
 def _np(table: pa.Table, name: str, dtype: Any = np.float64) -> npt.NDArray[Any]:
     col = table.column(name)
     if pa.types.is_timestamp(col.type):
-        return col.cast(pa.int64()).to_numpy().astype(np.int64)
+        return np.asarray(col.cast(pa.int64()).to_numpy(), dtype=np.int64)
     if dtype is np.float64:
         return col.cast(pa.float64()).to_numpy()
     return col.to_numpy()
@@ -650,6 +806,35 @@ def _now_us() -> int:
     return int(_time.time() * 1e6)
 
 
+def _fill_nan(
+    values: npt.NDArray[np.float64], per_code: npt.NDArray[np.float64], codes: npt.NDArray[np.int64]
+) -> npt.NDArray[np.float64]:
+    """``values`` with each NaN replaced by ``per_code`` of its row's code."""
+    nan = np.isnan(values)
+    if not nan.any():
+        return values
+    return np.where(nan, per_code[codes], values)
+
+
+def _series_order(
+    codes: npt.NDArray[np.int64], time_us: npt.NDArray[np.int64]
+) -> npt.NDArray[np.intp] | None:
+    """
+    The stable order by (sensor code, time), or None when the rows are already in it.
+
+    Two stable sorts (time, then the small sensor codes, which numpy sorts by radix) give the
+    same order as ``np.lexsort((np.arange(n), time_us, codes))``.
+    """
+    if codes.size < 2:
+        return None
+    dc = codes[1:] - codes[:-1]
+    if np.all((dc > 0) | ((dc == 0) & (time_us[1:] >= time_us[:-1]))):
+        return None
+    by_time = np.argsort(time_us, kind="stable")
+    small = codes.astype(np.uint16) if codes.max() < 65_536 else codes
+    return by_time[np.argsort(small[by_time], kind="stable")]
+
+
 @dataclass
 class QCContext:
     """What the QC tests need besides the rows: the area and the registry."""
@@ -671,26 +856,22 @@ def _qc_thermal(store: Store, t: pa.Table, ctx: QCContext, messages: list[str], 
     with np.errstate(invalid="ignore"):
         flags[(solar < 0) | (solar > qc.READING_RANGES["solar_wm2"][1])] |= qc.FLAGS["range"]
     lat, lon = _np(t, "lat"), _np(t, "lon")
-    level = t.column("level").to_numpy(zero_copy_only=False)
-    level = np.where(pd.isna(level), np.nan, level).astype(np.float64)
+    level = _np(t, "level")  # NaN where empty
     with np.errstate(invalid="ignore"):
         flags[(np.abs(lat) > 90) | (np.abs(lon) > 180)] |= qc.FLAGS["range"]
         flags[~np.isnan(level) & ~np.isin(level, (0, -1))] |= qc.FLAGS["range"]
-    # registry
+    # registry, looked up once per distinct sensor of the batch
     reg = store.con.execute(
         "SELECT sensor_id, lat, lon, level, epoch_us(installed) AS installed_us FROM sensors"
     ).df()
     sid = t.column("sensor_id").combine_chunks().dictionary_encode()
     codes = sid.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     names = pd.Index(sid.dictionary.to_pylist())
+    registered_ids = reg["sensor_id"]
     reg = reg.set_index("sensor_id").reindex(names)
-    registered = reg["lat"].notna().to_numpy() | reg.index.isin(
-        store.con.execute("SELECT sensor_id FROM sensors").df()["sensor_id"]
-    )
-    reg_lat = reg["lat"].to_numpy(dtype=np.float64, na_value=np.nan)[codes]
-    reg_lon = reg["lon"].to_numpy(dtype=np.float64, na_value=np.nan)[codes]
-    loc_lat = np.where(np.isnan(lat), reg_lat, lat)
-    loc_lon = np.where(np.isnan(lon), reg_lon, lon)
+    registered = reg["lat"].notna().to_numpy() | reg.index.isin(registered_ids)
+    loc_lat = _fill_nan(lat, reg["lat"].to_numpy(dtype=np.float64, na_value=np.nan), codes)
+    loc_lon = _fill_nan(lon, reg["lon"].to_numpy(dtype=np.float64, na_value=np.nan), codes)
     # a sensor outside the registry is fine when the row carries its location (mobile kits)
     unreg = ~registered[codes] & (np.isnan(loc_lat) | np.isnan(loc_lon))
     flags[unreg] |= qc.FLAGS["unregistered"]
@@ -701,18 +882,21 @@ def _qc_thermal(store: Store, t: pa.Table, ctx: QCContext, messages: list[str], 
             f"with lat/lon (e.g. {missing}); stored, flagged 'unregistered'. Ingest the registry "
             "with 'kaiteki ingest sensors'."
         )
-    installed = reg["installed_us"].to_numpy(dtype=np.float64, na_value=np.nan)[codes]
+    installed = reg["installed_us"].to_numpy(dtype=np.float64, na_value=np.nan)
     installed = np.where(np.isnan(installed), np.iinfo(np.int64).min, installed).astype(np.int64)
-    flags |= qc.time_flags(time_us, ctx.now_us, installed)
+    flags |= qc.time_flags(time_us, ctx.now_us, installed[codes])
     flags |= qc.area_flags(loc_lon, loc_lat, ctx.area_wgs84)
     flags |= qc.globe_flags(values["globe_temp_c"], values["air_temp_c"])
     # time series tests in (sensor, time, file order)
-    order = np.lexsort((np.arange(n), time_us, codes))
     lev = np.nan_to_num(level, nan=0.0).astype(np.int64)
-    sflags = qc.series_flags(
-        codes[order], time_us[order], {k: v[order] for k, v in values.items()}, lev[order]
-    )
-    flags[order] |= sflags
+    order = _series_order(codes, time_us)
+    if order is None:  # already in (sensor, time) order, as most station files are
+        flags |= qc.series_flags(codes, time_us, values, lev)
+    else:
+        sflags = qc.series_flags(
+            codes[order], time_us[order], {k: v[order] for k, v in values.items()}, lev[order]
+        )
+        flags[order] |= sflags
     # duplicates against the store
     if n:
         keys = pa.table({"sensor_id": t.column("sensor_id"), "time": t.column("time")})
@@ -853,8 +1037,13 @@ def _finish(
     bad = t.column("_bad_field").is_valid().to_numpy(zero_copy_only=False)
     ok_idx = np.flatnonzero(~bad)
     bad_idx = np.flatnonzero(bad)
-    good = t.take(pa.array(ok_idx))
-    lines_ok = batch.lines[ok_idx]
+    if len(bad_idx):
+        good = t.take(pa.array(ok_idx))
+        lines_ok = batch.lines[ok_idx]
+    else:  # nothing to quarantine: no copy
+        good, lines_ok = t, batch.lines
+    # one chunk per column: numpy views for QC without copies, and a fast scan when storing
+    good = good.combine_chunks()
     # quarantine entries
     quarantine: list[dict] = list(batch.problems)
     if len(bad_idx):
@@ -1000,6 +1189,9 @@ def _write(
     con = store.con
     view = f"batch_{uuid.uuid4().hex[:12]}"
     out = out.append_column("line", pa.array(lines, type=pa.int64()))
+    # DuckDB scans a table whose columns share one chunk layout about twice as fast (the
+    # typed columns come in DuckDB's chunks, the flags and lines in one piece)
+    out = out.combine_chunks()
     con.register(view, out)
     con.execute("BEGIN TRANSACTION")
     try:

@@ -169,10 +169,11 @@ def series_flags(
         d = v[1:] - v[:-1]  # d[i] = v[i+1] - v[i]
         with np.errstate(invalid="ignore"):
             big = near & (np.abs(d) > limit)
-        # spike at i: jump in from i-1 and back out to i+1 with opposite sign
+        # spike at i: jump in from i-1 and back out to i+1 with opposite sign (the signs are
+        # compared only where both jumps are big, which is rare)
         spike = np.zeros(n, dtype=bool)
-        with np.errstate(invalid="ignore"):
-            spike[1:-1] = big[:-1] & big[1:] & (np.sign(d[:-1]) != np.sign(d[1:]))
+        both = np.flatnonzero(big[:-1] & big[1:])
+        spike[both + 1] = np.sign(d[both]) != np.sign(d[both + 1])
         step = np.zeros(n, dtype=bool)
         step[1:] = big
         step &= ~spike
@@ -185,12 +186,19 @@ def series_flags(
         v = values[name]
         changed = np.ones(n, dtype=bool)
         changed[1:] = ~(same & (dt_min <= MAX_GAP_MIN) & (v[1:] == v[:-1]))
-        run = np.cumsum(changed)
+        # runs of unchanged values: the duration of a run decides for all its readings; a run
+        # of one reading lasts 0 min, so only longer runs are looked at
         starts = np.flatnonzero(changed)
-        run_start_t = time_us[starts][run - 1]
         ends = np.append(starts[1:], n) - 1
-        run_end_t = time_us[ends][run - 1]
-        stuck = (run_end_t - run_start_t) / 60e6 >= PERSISTENCE_MIN
+        multi = np.flatnonzero(ends > starts)
+        s_m, e_m = starts[multi], ends[multi]
+        stuck_run = (time_us[e_m] - time_us[s_m]) / 60e6 >= PERSISTENCE_MIN
+        if not stuck_run.any():
+            continue
+        edge = np.zeros(n + 1, dtype=np.int8)  # +1 where a stuck run starts, -1 after it ends
+        edge[s_m[stuck_run]] += 1
+        edge[e_m[stuck_run] + 1] -= 1
+        stuck = np.cumsum(edge[:n], dtype=np.int8) > 0
         stuck &= ~np.isnan(v)
         out[stuck] |= FLAGS["persistence"]
     return out

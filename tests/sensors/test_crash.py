@@ -29,6 +29,7 @@ from sensors.ingest import ingest_file
 from sensors.store import Store
 store = Store(sys.argv[1])
 for path in sys.argv[2:]:
+    print("begin", path, flush=True)
     ingest_file(store, "thermal", path)
 store.close()
 """
@@ -90,12 +91,24 @@ def test_kill_9_mid_ingest(tmp_path):
     db = tmp_path / "crash.duckdb"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     killed = 0
-    for delay in (0.6, 1.2, 1.8, 2.6):
-        proc = subprocess.Popen([sys.executable, "-c", SCRIPT, str(db), *files], env=env)
+    # kill k files into the run, a moment after that file's ingest began (fixed delays
+    # would miss when ingest gets fast)
+    for k, delay in ((1, 0.05), (1, 0.15), (2, 0.05), (3, 0.1)):
+        proc = subprocess.Popen(
+            [sys.executable, "-c", SCRIPT, str(db), *files],
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert proc.stdout is not None
+        for _ in range(k):
+            if not proc.stdout.readline():  # the run ended early (files already stored)
+                break
         time.sleep(delay)
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
         killed += proc.wait() == -signal.SIGKILL
+        proc.stdout.close()
         with Store(db) as store:
             _consistent(store)
     assert killed >= 2  # the kills really interrupted ingests
