@@ -1128,6 +1128,13 @@ def _finish(
         mapping = dict(zip(uniq, pseudonymise(uniq, pseudonym_key), strict=True))
         cols["participant"] = pa.array([mapping[i] for i in raw_ids], type=pa.string())
         cols["steps"] = pa.compute.cast(cols["steps"], pa.int64(), safe=False)
+    if table == "survey" and pseudonym_key is not None:
+        # questionnaire answers are personal data: the survey tool's response id (often a
+        # respondent code) is stored only as its keyed pseudonym, like participant ids
+        raw_ids = cols["response_id"].to_pylist()
+        uniq = list(dict.fromkeys(raw_ids))
+        mapping = dict(zip(uniq, pseudonymise(uniq, pseudonym_key), strict=True))
+        cols["response_id"] = pa.array([mapping[i] for i in raw_ids], type=pa.string())
     cols["qc_flags"] = pa.array(flags, type=pa.uint32())
     cols["simulated"] = pa.array(sim, type=pa.bool_())
     out = pa.table(cols)

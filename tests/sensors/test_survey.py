@@ -16,3 +16,15 @@ def test_survey_values_and_flags():
     assert r1["block"] == "北一条西３丁目" and r1["free_text"] == "寒い, 風が強い"
     assert r1["thermal_sensation"] == -2 and r1["clothing_clo"] == 1.6
     assert g.iloc[1]["qc"] == "range"  # thermal sensation 5 is off the ASHRAE scale
+
+
+def test_response_ids_are_pseudonymised_at_ingest(tmp_path):
+    from sensors.ingest import ingest_file, pseudonymise
+    from sensors.store import Store
+
+    with Store(tmp_path / "s.duckdb") as store:
+        res = ingest_file(store, "survey", BAD / "survey_out_of_scale.csv", pseudonym_key="k")
+        assert res.accepted == 2
+        stored = store.survey()["response_id"].tolist()
+    assert sorted(stored) == sorted(pseudonymise(["R1", "R2"], "k"))
+    assert not {"R1", "R2"} & set(stored)
