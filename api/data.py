@@ -23,7 +23,7 @@ import datetime as dt
 import gc
 import itertools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache, wraps
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -141,6 +141,11 @@ def is_simulated(ds: xr.Dataset) -> bool:
     """Whether a field was computed from simulated sensor readings."""
     value = ds.attrs.get("simulated", False)
     return str(value).lower() in ("1", "true", "yes")
+
+
+def any_simulated(years: Iterable[int]) -> bool:
+    """Whether any built field among ``years`` was computed from simulated readings."""
+    return any(is_simulated(field(y)) for y in years if has_field(y))
 
 
 def local_naive(at: dt.datetime) -> dt.datetime:
@@ -515,11 +520,13 @@ def scenario_results(year: int, baseline_year: int) -> list[dict[str, Any]]:
     now = status[(status["period"] == "year") & (status["year"] == year)]
     now_ok = set(now.loc[now["comfortable"], "place_id"])
     out = []
+    wind_height_m = float(field(year).attrs.get("wind_reference_height_m", 1.5))
     for key in scenarios.INTERVENTIONS:
         changed = {}
         for pid in ids:
             cond = pd.DataFrame({c: pf[c].sel(place=pid).to_numpy() for c in cols}, index=times)
-            changed[pid] = scenarios.apply_scenario(cond, key)["utci_c"].to_numpy()
+            after = scenarios.apply_scenario(cond, key, wind_height_m=wind_height_m)
+            changed[pid] = after["utci_c"].to_numpy()
         st, _ = comfortable_places_kpi(pd.DataFrame(changed, index=times), places(), year)
         st = st[(st["period"] == "year") & (st["year"] == year)]
         with_ok = set(st.loc[st["comfortable"], "place_id"])

@@ -57,6 +57,7 @@ import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 import networkx as nx
 import numba
@@ -708,18 +709,28 @@ class EdgeWeights:
     has_comfort: bool
 
 
+#: The clock of opening hours and of naive times.
+SAPPORO_TZ = ZoneInfo("Asia/Tokyo")
+
+
 def minute_of_day(at: dt.datetime | dt.time | float | None) -> float | None:
     """
     Minutes after midnight of a datetime or time (local clock), passing numbers through.
+
+    A timezone-aware datetime is read on the Asia/Tokyo clock; a naive one is taken as local.
 
     Examples
     --------
     >>> minute_of_day(dt.datetime(2025, 1, 20, 8, 30))
     510.0
+    >>> minute_of_day(dt.datetime(2025, 1, 20, 15, 30, tzinfo=dt.UTC))  # 00:30 in Sapporo
+    30.0
     """
     if at is None:
         return None
     if isinstance(at, dt.datetime):
+        if at.tzinfo is not None:  # opening hours are on the Sapporo clock
+            at = at.astimezone(SAPPORO_TZ)
         return at.hour * 60.0 + at.minute + at.second / 60.0
     if isinstance(at, dt.time):
         return at.hour * 60.0 + at.minute + at.second / 60.0

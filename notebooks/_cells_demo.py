@@ -376,7 +376,7 @@ conditions = conditions[[c for c in conditions.columns if c in ("air_temp_c", "m
 hours = conditions.index.hour
 results = {}
 for key, months in (("shade", [7, 8]), ("wind_screen", [1, 2])):
-    after = apply_scenario(conditions, key)
+    after = apply_scenario(conditions, key, wind_height_m=float(ds.attrs.get("wind_reference_height_m", 1.5)))
     sel = np.isin(conditions.index.month, months) & (hours >= 10) & (hours < 18)
     act = sel & after["active"].to_numpy()
     results[key] = {

@@ -664,7 +664,9 @@ def store_table(
         from sensors.ingest import pseudonymise
 
         ids = frame["response_id"]
-        keep = ids.notna()
+        # ingest stores pseudonyms already; hash only ids that are not (rows stored before
+        # response ids were pseudonymised at ingest), so exports join back to the store
+        keep = ids.notna() & ~ids.astype(str).str.fullmatch(_PSEUDONYM.pattern)
         frame = frame.copy()
         frame.loc[keep, "response_id"] = pseudonymise(ids[keep].astype(str).tolist(), pseudonym_key)
     files = store.files()

@@ -1001,6 +1001,33 @@ _OUT: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
+def result_attrs(result: IngestResult, store: Any) -> dict[str, Any]:
+    """
+    The counts of an ingest and its quarantined rows (line, field, reason), for a frame's
+    ``attrs``: readers that parse a file in memory report what they could not keep.
+    """
+    quarantined = (
+        store.quarantine(result.file_id)[["line", "field", "reason"]].to_dict("records")
+        if result.file_id is not None
+        else []
+    )
+    return {**result.summary(), "quarantine": quarantined, "messages": list(result.messages)}
+
+
+#: Kinds that hold personal data: their ids are pseudonymised and the raw text of their
+#: quarantined rows is not kept (file, line, field and reason are).
+PERSONAL_KINDS = ("steps", "survey")
+
+
+def _require_key(kind: str, pseudonym_key: str | bytes | None) -> None:
+    if kind in PERSONAL_KINDS and pseudonym_key is None:
+        raise IngestError(
+            f"{kind} need a pseudonym key: participant and response ids are replaced by a "
+            "keyed hash at ingest. Pass pseudonym_key (the CLI and the API use "
+            "KAITEKI_PSEUDONYM_KEY)."
+        )
+
+
 def pseudonymise(ids: Sequence[str], key: str | bytes) -> list[str]:
     """
     Keyed pseudonyms (HMAC-SHA256, first 16 hex digits) of participant ids.
@@ -1052,6 +1079,11 @@ def _finish(
         for i, f, r in zip(bad_idx.tolist(), bf, br, strict=True):
             ln = int(batch.lines[i])
             quarantine.append({"line": ln, "field": f, "reason": r, "raw": batch.raw_line(ln)})
+    if spec.table in PERSONAL_KINDS:
+        # the raw line holds the raw participant or response id: keep where, not what
+        for q in quarantine:
+            if q.get("raw") is not None:
+                q["raw"] = None
     # QC
     table = spec.table
     if table == "readings":
@@ -1117,24 +1149,16 @@ def _finish(
     for c in _OUT[table]:
         src = "participant_id" if c == "participant" else c
         cols[c] = good.column(src)
+    id_col = {"steps": "participant", "survey": "response_id"}.get(table)
+    if id_col is not None:
+        # personal data: participant and response ids are stored only as keyed pseudonyms
+        _require_key(table, pseudonym_key)
+        raw_ids = cols[id_col].to_pylist()
+        uniq = list(dict.fromkeys(raw_ids))
+        mapping = dict(zip(uniq, pseudonymise(uniq, pseudonym_key), strict=True))  # type: ignore[arg-type]
+        cols[id_col] = pa.array([mapping[i] for i in raw_ids], type=pa.string())
     if table == "steps":
-        raw_ids = cols["participant"].to_pylist()
-        if pseudonym_key is None:
-            raise IngestError(
-                "steps need a pseudonym key: participant ids are replaced by a keyed hash at "
-                "ingest. Pass pseudonym_key (the CLI uses KAITEKI_PSEUDONYM_KEY)."
-            )
-        uniq = list(dict.fromkeys(raw_ids))
-        mapping = dict(zip(uniq, pseudonymise(uniq, pseudonym_key), strict=True))
-        cols["participant"] = pa.array([mapping[i] for i in raw_ids], type=pa.string())
         cols["steps"] = pa.compute.cast(cols["steps"], pa.int64(), safe=False)
-    if table == "survey" and pseudonym_key is not None:
-        # questionnaire answers are personal data: the survey tool's response id (often a
-        # respondent code) is stored only as its keyed pseudonym, like participant ids
-        raw_ids = cols["response_id"].to_pylist()
-        uniq = list(dict.fromkeys(raw_ids))
-        mapping = dict(zip(uniq, pseudonymise(uniq, pseudonym_key), strict=True))
-        cols["response_id"] = pa.array([mapping[i] for i in raw_ids], type=pa.string())
     cols["qc_flags"] = pa.array(flags, type=pa.uint32())
     cols["simulated"] = pa.array(sim, type=pa.bool_())
     out = pa.table(cols)
@@ -1291,7 +1315,7 @@ def ingest_file(
         Planning area (GeoDataFrame/GeoSeries or a shapely polygon in EPSG:6680) for the
         outside-area test; skipped when None.
     pseudonym_key
-        Secret key for participant pseudonyms (required for ``steps``).
+        Secret key for pseudonyms (required for the personal kinds ``steps`` and ``survey``).
     area_buffer_m
         Tolerance around the area (m).
 
@@ -1307,15 +1331,11 @@ def ingest_file(
         The file is rejected as a whole (empty, binary, undecodable, missing columns); nothing
         is stored.
     IngestError
-        Unknown kind, or ``steps`` without a pseudonym key.
+        Unknown kind, or a personal kind (``steps``, ``survey``) without a pseudonym key.
     """
     if kind not in KINDS:
         raise IngestError(f"unknown ingest kind {kind!r}; expected one of {list(KINDS)}.")
-    if kind == "steps" and pseudonym_key is None:
-        raise IngestError(
-            "steps need a pseudonym key: participant ids are replaced by a keyed hash at "
-            "ingest. Pass pseudonym_key (the CLI uses KAITEKI_PSEUDONYM_KEY)."
-        )
+    _require_key(kind, pseudonym_key)
     path = Path(path)
     if not path.is_file():
         raise FileFormatError(f"{path}: no such file; check the path.")
@@ -1396,11 +1416,7 @@ def ingest_records(
     if kind not in RECORD_KINDS:
         raise IngestError(f"unknown record kind {kind!r}; expected one of {list(RECORD_KINDS)}.")
     k = RECORD_KINDS[kind]
-    if k == "steps" and pseudonym_key is None:
-        raise IngestError(
-            "steps need a pseudonym key: participant ids are replaced by a keyed hash at "
-            "ingest. Pass pseudonym_key (the API uses KAITEKI_PSEUDONYM_KEY)."
-        )
+    _require_key(k, pseudonym_key)
     if not isinstance(records, Sequence) or not all(isinstance(r, Mapping) for r in records):
         raise IngestError(f"{source}: expected a list of JSON objects (one per row).")
     canon = json.dumps(list(records), sort_keys=True, ensure_ascii=False, default=str)

@@ -28,11 +28,14 @@ def read_steps(path: str | Path, pseudonym_key: str | bytes) -> pd.DataFrame:
     -------
     pandas.DataFrame
         As :meth:`sensors.store.Store.steps`: ``participant`` (pseudonym), ``time``,
-        ``interval``, ``steps``, ``qc_flags``, ``qc``.
+        ``interval``, ``steps``, ``qc_flags``, ``qc``. ``attrs["ingest"]`` holds the counts and
+        the quarantined rows (line, field, reason): nothing is dropped silently.
     """
-    from sensors.ingest import ingest_file
+    from sensors.ingest import ingest_file, result_attrs
     from sensors.store import Store
 
     with Store(":memory:") as store:
-        ingest_file(store, "steps", path, pseudonym_key=pseudonym_key)
-        return store.steps()
+        res = ingest_file(store, "steps", path, pseudonym_key=pseudonym_key)
+        frame = store.steps()
+        frame.attrs["ingest"] = result_attrs(res, store)
+        return frame

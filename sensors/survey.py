@@ -16,11 +16,23 @@ from sensors.tables import SURVEY
 __all__ = ["SURVEY", "read_survey"]
 
 
-def read_survey(path: str | Path, area: Any = None) -> Any:
-    """Parse and QC a questionnaire CSV without a persistent store (GeoDataFrame)."""
-    from sensors.ingest import ingest_file
+def read_survey(path: str | Path, pseudonym_key: str | bytes, area: Any = None) -> Any:
+    """
+    Parse and QC a questionnaire CSV without a persistent store.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        As :meth:`sensors.store.Store.survey` (``response_id`` pseudonymised with
+        ``pseudonym_key``). ``attrs["ingest"]`` holds the counts (rows read, accepted, flagged,
+        quarantined) and the quarantined rows (line, field, reason): nothing is dropped
+        silently.
+    """
+    from sensors.ingest import ingest_file, result_attrs
     from sensors.store import Store
 
     with Store(":memory:") as store:
-        ingest_file(store, "survey", path, area=area)
-        return store.survey()
+        res = ingest_file(store, "survey", path, area=area, pseudonym_key=pseudonym_key)
+        frame = store.survey()
+        frame.attrs["ingest"] = result_attrs(res, store)
+        return frame

@@ -21,6 +21,7 @@ from rich.table import Table
 
 from api import resources
 from api.cli._common import console, print_json, settings
+from api.data import TZ, local_naive
 from comfort import indices, routing
 from comfort.errors import RoutingError
 
@@ -98,9 +99,10 @@ def _place_point(place_id: str) -> tuple[float, float] | None:
 def parse_at(text: str | None) -> dt.datetime:
     """A local (Asia/Tokyo) date and time, default now."""
     if text is None:
-        return dt.datetime.now().replace(second=0, microsecond=0)
+        return local_naive(dt.datetime.now(TZ)).replace(second=0, microsecond=0)
     try:
-        return pd.Timestamp(text).to_pydatetime().replace(tzinfo=None)
+        # an offset is converted to Sapporo time, not dropped; a naive time is already local
+        return local_naive(pd.Timestamp(text).to_pydatetime())
     except ValueError:
         raise typer.BadParameter(
             f"--at: expected a date and time such as '2025-01-20 08:00'; got {text!r}"

@@ -47,7 +47,7 @@ def places_section(settings: Any) -> dict[str, Any]:
         }
     status, table = result
     years = sorted(int(y) for y in status["year"].unique())
-    simulated = any(data.is_simulated(data.field(y)) for y in years if data.has_field(y))
+    simulated = data.any_simulated(years)
     return {
         **base,
         "available": True,

@@ -449,7 +449,7 @@ def map_places(request: Request, lang: LangDep, settings: SettingsDep) -> HTMLRe
         }
         for _, r in p.iterrows()
     ]
-    simulated = result is not None and data.is_simulated(data.field(cur))
+    simulated = result is not None and data.any_simulated([base, cur])
     return render(
         request,
         "map_places.html",

@@ -50,7 +50,8 @@ def list_places(settings: SettingsDep, lang: LangDep) -> dict[str, Any]:
         "baseline_year": settings.baseline_year,
         "current_year": settings.demo_year,
         "count": len(p),
-        "simulated": bool(status) and data.is_simulated(data.field(settings.demo_year)),
+        "simulated": bool(status)
+        and data.any_simulated([settings.baseline_year, settings.demo_year]),
     }
     return doc
 

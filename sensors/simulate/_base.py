@@ -184,7 +184,11 @@ def national_holidays(year: int) -> set[dt.date]:
         dt.date(y, 11, 3),
         dt.date(y, 11, 23),
     }
-    days.add(dt.date(y, 2, 23) if y >= 2020 else dt.date(y, 12, 23))
+    # the Emperor's Birthday: 23 December up to 2018 (Heisei), none in 2019, 23 February since 2020
+    if y >= 2020:
+        days.add(dt.date(y, 2, 23))
+    elif y <= 2018:
+        days.add(dt.date(y, 12, 23))
     k = y - 1980
     days.add(dt.date(y, 3, int(20.8431 + 0.242194 * k - k // 4)))
     days.add(dt.date(y, 9, int(23.2488 + 0.242194 * k - k // 4)))

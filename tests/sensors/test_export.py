@@ -65,6 +65,7 @@ def store(daily_path: Path, fitbit_path: Path) -> Store:
             for i, t in enumerate(times[:6])
         ],
         "test:survey",
+        pseudonym_key="test-key",
     )  # fmt: skip
     return st
 

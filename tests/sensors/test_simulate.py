@@ -296,6 +296,10 @@ def test_japanese_calendar() -> None:
     assert dt.date(2021, 7, 22) in h2021 and dt.date(2021, 7, 19) not in h2021
     assert dt.date(2021, 8, 9) in h2021  # substitute for Mountain Day on Sunday 8 August
     assert dt.date(2022, 9, 23) in national_holidays(2022)
+    # the Emperor's Birthday moved from 23 December (to 2018) to 23 February (from 2020)
+    assert dt.date(2019, 12, 23) not in national_holidays(2019)
+    assert dt.date(2018, 12, 23) in national_holidays(2018)
+    assert dt.date(2020, 2, 23) in national_holidays(2020)
     days = pd.DatetimeIndex(["2022-05-04", "2022-05-06", "2022-12-30"])
     assert is_day_off(days).tolist() == [True, False, True]
 

@@ -45,3 +45,22 @@ def test_steps_need_a_key(fitbit_path, tmp_path):
 def test_pseudonyms_depend_on_the_key():
     assert pseudonymise(["1"], "a") != pseudonymise(["1"], "b")
     assert pseudonymise(["1"], "a")[0].startswith("p-")
+
+
+def test_quarantined_steps_keep_no_raw_id_and_are_reported(tmp_path):
+    from sensors.ingest import ingest_file
+    from sensors.store import Store
+
+    bad = tmp_path / "steps.csv"
+    bad.write_text(
+        "Id,ActivityHour,StepTotal\n1503960366,4/12/16 0:00,373\n1503960366,4/12/16 1:00,abc\n"
+    )
+    frame = read_steps(bad, "k")
+    report = frame.attrs["ingest"]
+    assert (report["rows_read"], report["accepted"], report["quarantined"]) == (2, 1, 1)
+    assert report["quarantine"][0]["field"] == "steps" or report["quarantine"][0]["line"] == 3
+    with Store(tmp_path / "s.duckdb") as store:
+        ingest_file(store, "steps", bad, pseudonym_key="k")
+        q = store.quarantine()
+        assert len(q) == 1 and q["line"].iloc[0] == 3
+        assert not q.astype(str).apply(lambda col: col.str.contains("1503960366")).any().any()
