@@ -23,6 +23,7 @@ import osmnx as ox
 
 from bench._harness import peak_rss_mb, record
 from comfort import routing as R
+from comfort.errors import RoutingError
 
 SEED = 20250120
 ALPHA = 2.0
@@ -74,7 +75,7 @@ def _connected_pairs(
         s, t = (int(v) for v in rng.integers(0, cg.n_nodes, 2))
         try:
             R.shortest_path_edges(cg, w, s, t)
-        except Exception:
+        except RoutingError:  # no path between them (one-way streets): draw another pair
             continue
         pairs.append((s, t))
     return pairs

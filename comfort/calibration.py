@@ -35,9 +35,6 @@ from comfort import indices
 from comfort.errors import CalibrationError
 from comfort.field import DEFAULT_CRS, SEASONS, season_of, to_local_naive
 
-#: The textbook band of "no thermal stress" (°C).
-TEXTBOOK_BAND_C: tuple[float, float] = (9.0, 26.0)
-
 BandKind = Literal["neutral", "acceptable"]
 
 
@@ -245,13 +242,16 @@ def season_bands(
     out: dict[str, tuple[float, float]] = {}
     for s in SEASONS:
         bounds = []
-        for col, default in ((lo_col, TEXTBOOK_BAND_C[0]), (hi_col, TEXTBOOK_BAND_C[1])):
+        for col, default in (
+            (lo_col, indices.TEXTBOOK_BAND_C[0]),
+            (hi_col, indices.TEXTBOOK_BAND_C[1]),
+        ):
             value = table.loc[s, col] if s in table.index else np.nan
             if not np.isfinite(value) and overall is not None:
                 value = overall[col]
             bounds.append(float(value) if np.isfinite(value) else default)
         lo, hi = bounds
-        out[s] = (lo, hi) if lo < hi else TEXTBOOK_BAND_C
+        out[s] = (lo, hi) if lo < hi else indices.TEXTBOOK_BAND_C
     return out
 
 

@@ -608,15 +608,7 @@ def saturation_vapour_pressure_hpa(air_temp_c: npt.ArrayLike) -> npt.NDArray[np.
     """
     temp_c = np.asarray(air_temp_c, dtype=np.float64)
     tk = temp_c.reshape(-1) + _KELVIN
-    g = (
-        -2.8365744e3,
-        -6.028076559e3,
-        1.954263612e1,
-        -2.737830188e-2,
-        1.6261698e-5,
-        7.0229056e-10,
-        -1.8680009e-13,
-    )
+    g = _HARDY_G
     # ln es = sum of g_i tk^(i-2) (i = 0..6) + g7 ln tk, with multiplications in place
     # (powers and temporaries would cost more than the UTCI polynomial itself)
     ln_es = tk * g[6]
@@ -629,7 +621,7 @@ def saturation_vapour_pressure_hpa(air_temp_c: npt.ArrayLike) -> npt.NDArray[np.
     ln_es += low
     ln_es += g[2]
     log_tk = np.log(tk)
-    log_tk *= 2.7150305
+    log_tk *= g[7]
     ln_es += log_tk
     es = np.exp(ln_es, out=ln_es)
     es *= 0.01
@@ -845,8 +837,12 @@ def utci_category(utci_c: npt.ArrayLike) -> npt.NDArray[np.int8]:
     return np.asarray(np.where(np.isnan(u), MISSING_CODE, codes), dtype=np.int8)
 
 
+#: UTCI band of "no thermal stress" (°C), the textbook comfort band (Bröde et al. 2012).
+TEXTBOOK_BAND_C: tuple[float, float] = (9.0, 26.0)
+
+
 def in_neutral_band(
-    utci_c: npt.ArrayLike, neutral_band_c: tuple[float, float] = (9.0, 26.0)
+    utci_c: npt.ArrayLike, neutral_band_c: tuple[float, float] = TEXTBOOK_BAND_C
 ) -> npt.NDArray[np.bool_]:
     """
     Whether UTCI lies in the neutral band ``lower < UTCI <= upper`` ("no thermal stress").
@@ -880,7 +876,7 @@ _HEAT_NODES = ((26.0, 1.0), (32.0, 0.6), (38.0, 0.4), (46.0, 0.2), (56.0, 0.0))
 
 
 def comfort_score(
-    utci_c: npt.ArrayLike, neutral_band_c: tuple[float, float] = (9.0, 26.0)
+    utci_c: npt.ArrayLike, neutral_band_c: tuple[float, float] = TEXTBOOK_BAND_C
 ) -> npt.NDArray[np.float64]:
     """
     Comfort score in 0..1 from UTCI: 1 in the neutral band, lower with each stress category.
@@ -924,7 +920,7 @@ def comfort_score(
 
 
 def discomfort_score(
-    utci_c: npt.ArrayLike, neutral_band_c: tuple[float, float] = (9.0, 26.0)
+    utci_c: npt.ArrayLike, neutral_band_c: tuple[float, float] = TEXTBOOK_BAND_C
 ) -> npt.NDArray[np.float64]:
     """
     Discomfort ``1 − comfort_score`` (0 in the neutral band, 1 in extreme stress).

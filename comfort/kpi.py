@@ -17,7 +17,7 @@ import pandas as pd
 import xarray as xr
 
 from comfort.errors import KPIError
-from comfort.indices import in_neutral_band
+from comfort.indices import TEXTBOOK_BAND_C, in_neutral_band
 from comfort.places import open_mask
 
 #: Season of each calendar month (within the same calendar year).
@@ -28,7 +28,6 @@ SEASON_OF_MONTH = {
 #: Periods reported, in order.
 PERIODS = ("year", "winter", "spring", "summer", "autumn")
 #: Textbook neutral band of UTCI (°C): "no thermal stress", ``9 < UTCI <= 26``.
-TEXTBOOK_BAND_C = (9.0, 26.0)
 
 
 def place_utci_frame(utci: xr.Dataset | xr.DataArray | pd.DataFrame) -> pd.DataFrame:

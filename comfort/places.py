@@ -124,6 +124,28 @@ def open_mask(
     """
     idx = pd.DatetimeIndex(times)
     minute = (idx.hour * 60 + idx.minute).to_numpy()[:, None]
-    o = np.asarray(open_min, dtype=int)[None, :]
-    c = np.asarray(close_min, dtype=int)[None, :]
-    return np.asarray(((minute >= o) & (minute < c)) | (minute < c - 1440), dtype=np.bool_)
+    return is_open(np.asarray(open_min)[None, :], np.asarray(close_min)[None, :], minute)
+
+
+def is_open(
+    open_min: npt.ArrayLike, close_min: npt.ArrayLike, minute: npt.ArrayLike
+) -> npt.NDArray[np.bool_]:
+    """
+    The opening-hours rule of places and walkways, broadcasting over its arguments.
+
+    Open at minute of day ``m`` when ``open_min <= m < close_min``, or, for a closing after
+    midnight (``close_min > 1440``), when ``m + 1440 < close_min``. NaN in ``open_min`` or
+    ``close_min`` means always open.
+
+    Examples
+    --------
+    >>> is_open([300, 300, np.nan], [1470, 1470, np.nan], [10.0, 120.0, 120.0]).tolist()
+    [True, False, True]
+    """
+    o = np.asarray(open_min, dtype=np.float64)
+    c = np.asarray(close_min, dtype=np.float64)
+    m = np.asarray(minute, dtype=np.float64) % 1440.0
+    with np.errstate(invalid="ignore"):
+        today = (m >= o) & (m < c)
+        after_midnight = (m + 1440.0 >= o) & (m + 1440.0 < c)
+    return np.asarray(np.isnan(o) | np.isnan(c) | today | after_midnight, dtype=np.bool_)

@@ -72,6 +72,7 @@ from shapely.geometry import LineString
 from shapely.ops import substring
 
 from comfort.errors import RoutingError
+from comfort.places import is_open
 
 #: Walking speed (km/h) used for minutes.
 WALK_SPEED_KMH = 4.8
@@ -754,16 +755,9 @@ def open_mask(
     >>> open_mask([300], [1470], 120.0).tolist()  # 02:00
     [False]
     """
-    o = np.asarray(open_min, dtype=np.float64)
-    c = np.asarray(close_min, dtype=np.float64)
     if at_min is None:
-        return np.ones(o.shape, dtype=bool)
-    t = float(at_min) % 1440.0
-    always = np.isnan(o) | np.isnan(c)
-    with np.errstate(invalid="ignore"):
-        today = (t >= o) & (t < c)
-        after_midnight = (t + 1440.0 >= o) & (t + 1440.0 < c)
-    return np.asarray(always | today | after_midnight, dtype=bool)
+        return np.ones(np.shape(open_min), dtype=bool)
+    return is_open(open_min, close_min, float(at_min))
 
 
 def edge_minutes(

@@ -94,7 +94,8 @@ import pandas as pd
 import statsmodels.formula.api as smf
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
-from comfort.calibration import TEXTBOOK_BAND_C, fit_comfort_band, votes_with_utci
+from comfort.calibration import fit_comfort_band, votes_with_utci
+from comfort.indices import TEXTBOOK_BAND_C
 from comfort.field import season_of
 
 YEAR = settings.demo_year

@@ -24,15 +24,14 @@ KIND_HELP = {
 
 
 def _area() -> Any:
-    """The planning area for the outside-area test, or None when the area model is missing."""
-    s = settings()
+    """
+    The planning area for the outside-area test: the same one the app uses (KAITEKI_AREA, the
+    embedded default, or the extent of a graph built from OSM); None when it cannot be built.
+    """
+    from api import resources
+
     try:
-        from sensors.area import CENSUS_FILE, planning_area  # type: ignore[attr-defined]
-    except ImportError:
-        console.print("[yellow]planning area model not available; outside-area test skipped[/]")
-        return None
-    try:
-        return planning_area(s.data_file(CENSUS_FILE), s.area)
+        return resources.planning_area()
     except SensorsError as exc:
         console.print(f"[yellow]planning area unavailable ({exc}); outside-area test skipped[/]")
         return None

@@ -122,10 +122,8 @@ def _ingest_dir(folder: Path, only: str | None = None) -> None:
 
 
 def _field_exists(cache_dir: Path, year: int) -> bool:
-    try:
-        from sensors.fieldstore import field_path
-    except ImportError:
-        return False
+    from sensors.fieldstore import field_path
+
     return field_path(cache_dir, year).exists()
 
 

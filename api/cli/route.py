@@ -75,15 +75,10 @@ def parse_point(text: str, what: str) -> tuple[float, float]:
 
 
 def _place_point(place_id: str) -> tuple[float, float] | None:
-    """Lon/lat of a place id from the places layer, when that layer is installed."""
-    try:
-        from sensors import places  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    loader = getattr(places, "load_places", None)
-    if loader is None:
-        return None
-    table = loader()
+    """Lon/lat of a place id from the places layer (None when no place has that id)."""
+    from sensors.places import load_places
+
+    table = load_places()
     if "place_id" not in table.columns:
         return None
     hit = table[table["place_id"].astype(str) == place_id]

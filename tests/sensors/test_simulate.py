@@ -126,8 +126,12 @@ def test_thermal_values_physically_plausible(thermal) -> None:
     _, readings = thermal
     r = _unfaulted(readings)
     assert r["rel_humidity_pct"].between(10, 100).all()
-    assert (r["wind_speed_ms"] >= 0).all()
     street = r[r["level"] == 0]
+    under = r[r["level"] == -1]
+    # pedestrian-level wind: calm air underground, wind in the streets, no gale in town
+    assert under["wind_speed_ms"].max() < 0.6
+    assert street["wind_speed_ms"].median() > 3 * under["wind_speed_ms"].median()
+    assert street["wind_speed_ms"].quantile(0.999) < 15
     # humidity falls as the air warms through the day: anomalies from the daily means
     key = [street["sensor_id"], street["time"].dt.normalize()]
     dt_c = street["air_temp_c"] - street.groupby(key)["air_temp_c"].transform("mean")
