@@ -3,8 +3,8 @@ The space–time comfort field: sensor readings turned into conditions on every 
 
 For every hour and every target (a street segment midpoint or a public place) the field gives air
 temperature, mean radiant temperature (MRT), wind speed and relative humidity, the UTCI computed
-from them, its stress category and a comfort score, with a standard error for air temperature,
-MRT and UTCI. The model, per hour and per variable, is
+from them, its stress category and a comfort score, the wind chill and the outdoor WBGT, with a
+standard error for air temperature, MRT and UTCI. The model, per hour and per variable, is
 
     value(target, hour) = X(target) · beta(hour) + residual interpolated from the sensors,
 
@@ -82,7 +82,21 @@ _META = {
     "utci_c": ("degC", "Universal Thermal Climate Index", None),
     "utci_category": ("1", "UTCI thermal stress category code (comfort.indices)", None),
     "comfort": ("1", "comfort score 0..1 from UTCI (comfort.indices.comfort_score)", None),
+    "wind_chill_c": (
+        "degC",
+        "wind chill temperature (Environment Canada / US NWS 2001, comfort.indices.wind_chill)",
+        None,
+    ),
+    "wbgt_c": (
+        "degC",
+        "outdoor wet-bulb globe temperature (ISO 7243, estimated natural wet bulb; "
+        "comfort.indices.wbgt_outdoor)",
+        None,
+    ),
 }
+
+#: Diameter (m) of the globe whose temperature WBGT is defined for (the standard 0.15 m globe).
+WBGT_GLOBE_DIAMETER_M = 0.15
 
 
 @dataclass(frozen=True)
@@ -504,8 +518,9 @@ def qc_exclusion(
     field places sensors from the registry it is given and leaves out, and counts, readings of
     sensors still missing from it);
     ``globe_below_air`` drops the MRT only; every other flag of :mod:`sensors.qc` (range,
-    spike, step, persistence, duplicate, future, before_install, outside_area, unregistered)
-    drops the whole reading.
+    spike, step, persistence, duplicate, future, before_install, outside_area) drops the whole
+    reading. (:func:`sensor_arrays` further drops MRT that fails
+    :func:`comfort.indices.mrt_plausible`; that is not a QC flag.)
 
     Parameters
     ----------
@@ -561,16 +576,23 @@ class SensorArrays:
         The sensor sites (:func:`sensor_sites`), in column order.
     values
         One ``(hour, sensor)`` array per variable of :data:`VARIABLES`; ``wind_speed_ms`` at
-        the reference height ``reference_height_m``; ``mrt_c`` from the globe (ISO 7726).
+        the reference height ``reference_height_m``; ``mrt_c`` from the globe (ISO 7726), NaN
+        where :func:`comfort.indices.mrt_plausible` rejects it.
     utci_c
         UTCI at the sensors (°C), from the observed variables.
     reference_height_m
         Height (m) the wind speeds are expressed at.
     excluded
-        Number of readings excluded by QC, per reason (``"qc"``, ``"unknown_sensor"``,
-        ``"mobile"``, ``"duplicate"``).
+        What was left out, per reason: readings excluded by QC (``"qc"``; ``"qc_globe_only"``
+        lost their globe temperature only), of mobile (``"mobile"``) or unknown
+        (``"unknown_sensor"``) sensors, or outside the hours (``"outside_time_range"``); and
+        sensor-hours whose MRT failed :func:`comfort.indices.mrt_plausible`
+        (``"mrt_implausible"``: MRT and observed UTCI set to NaN; air, humidity and wind kept).
     simulated
         True when any reading is simulated.
+    averaged_cells
+        Number of sensor-hours that averaged more than one reading (e.g. 10-minute data);
+        nothing is excluded there.
     """
 
     times: pd.DatetimeIndex
@@ -580,6 +602,7 @@ class SensorArrays:
     reference_height_m: float
     excluded: dict[str, int] = field(default_factory=dict)
     simulated: bool = False
+    averaged_cells: int = 0
 
 
 def _wind_factor_to_10m(height_m: npt.ArrayLike) -> npt.NDArray[np.float64]:
@@ -596,15 +619,19 @@ def _mrt(
     air_c: npt.NDArray[np.float64],
     wind_ms: npt.NDArray[np.float64],
     diameter_m: npt.NDArray[np.float64],
-) -> npt.NDArray[np.float64]:
-    """MRT (°C) of ``(hour, sensor)`` arrays, one globe diameter (m) per sensor."""
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+    """
+    MRT (°C) of ``(hour, sensor)`` arrays, one globe diameter (m) per sensor, and where it is
+    plausible (:func:`comfort.indices.mrt_plausible`; False where MRT is NaN).
+    """
     out = np.full(globe_c.shape, np.nan)
+    plausible = np.zeros(globe_c.shape, dtype=bool)
     for d in np.unique(diameter_m):
         cols = np.flatnonzero(diameter_m == d)
-        out[:, cols] = indices.mean_radiant_temperature(
-            globe_c[:, cols], air_c[:, cols], wind_ms[:, cols], globe_diameter_m=float(d)
-        )
-    return out
+        g, a, w = globe_c[:, cols], air_c[:, cols], wind_ms[:, cols]
+        out[:, cols] = indices.mean_radiant_temperature(g, a, w, globe_diameter_m=float(d))
+        plausible[:, cols] = indices.mrt_plausible(g, a, w, globe_diameter_m=float(d))
+    return out, plausible
 
 
 def sensor_arrays(
@@ -620,8 +647,11 @@ def sensor_arrays(
     Readings are put on the hour they fall in (the mean is taken when a sensor reports more
     than once in an hour; the field is hourly). Each sensor's wind is expressed at the median
     sensor height with the log profile of :func:`comfort.indices.wind_speed_at_10m`; MRT comes
-    from globe, air temperature and wind at the globe via
-    :func:`comfort.indices.mean_radiant_temperature` with the sensor's globe diameter.
+    from globe, air temperature and wind at the globe (hourly means) via
+    :func:`comfort.indices.mean_radiant_temperature` with the sensor's globe diameter. An MRT
+    that :func:`comfort.indices.mrt_plausible` rejects (cold air and strong wind amplify
+    globe errors; an iced globe) is set to NaN, so is the observed UTCI derived from it, and
+    the sensor-hour is counted in ``excluded["mrt_implausible"]``.
 
     Parameters
     ----------
@@ -683,7 +713,7 @@ def sensor_arrays(
     raw: dict[str, npt.NDArray[np.float64]] = {}
     flat = row[inside] * shape[1] + col[inside]
     counts = np.bincount(flat, minlength=shape[0] * shape[1]).reshape(shape)
-    excluded["duplicate"] = int((counts > 1).sum())
+    averaged_cells = int((counts > 1).sum())
     for name in ("air_temp_c", "rel_humidity_pct", "wind_speed_ms", "globe_temp_c"):
         v = pd.to_numeric(r[name], errors="coerce").to_numpy(float)
         if name == "globe_temp_c":
@@ -695,12 +725,15 @@ def sensor_arrays(
         with np.errstate(invalid="ignore", divide="ignore"):
             raw[name] = np.where(n > 0, sums / np.maximum(n, 1), np.nan)
     wind_at_sensor = raw["wind_speed_ms"]
-    mrt = _mrt(
+    mrt, plausible = _mrt(
         raw["globe_temp_c"],
         raw["air_temp_c"],
         wind_at_sensor,
         sites["globe_diameter_m"].to_numpy(float),
     )
+    implausible = np.isfinite(mrt) & ~plausible
+    excluded["mrt_implausible"] = int(implausible.sum())
+    mrt[implausible] = np.nan
     values = {
         "air_temp_c": raw["air_temp_c"],
         "mrt_c": mrt,
@@ -720,6 +753,7 @@ def sensor_arrays(
         reference_height_m=ref_h,
         excluded=excluded,
         simulated=simulated,
+        averaged_cells=averaged_cells,
     )
 
 
@@ -1097,8 +1131,10 @@ class FieldModel:
         -------
         dict of numpy.ndarray
             ``(hours, targets)`` arrays: the :data:`VARIABLES`, ``utci_c``, ``utci_category``
-            (int8, :data:`CATEGORY_FILL` where UTCI is undefined), ``comfort`` and
-            ``<var>_se`` for :data:`SE_VARIABLES`; float32 except the category.
+            (int8, :data:`CATEGORY_FILL` where UTCI is undefined), ``comfort``,
+            ``wind_chill_c`` and ``wbgt_c`` (NaN outside their validity, see
+            :func:`_wind_chill` and :func:`_wbgt`) and ``<var>_se`` for :data:`SE_VARIABLES`;
+            float32 except the category.
         """
         t1 = len(self.times) if t1 is None else min(t1, len(self.times))
         n_t = t1 - t0
@@ -1120,6 +1156,8 @@ class FieldModel:
         out["utci_c"] = utci.astype(np.float32)
         out["utci_category"] = _categories(utci)
         out["comfort"] = _comfort(utci)
+        out["wind_chill_c"] = _wind_chill(vals, self.arrays.reference_height_m)
+        out["wbgt_c"] = _wbgt(vals)
         for var in SE_VARIABLES:
             out[f"{var}_se"] = se[var].astype(np.float32)
         return out
@@ -1193,6 +1231,7 @@ class FieldModel:
             "idw_range_m": cfg.idw_range_m,
             "qc_kept_flags": ",".join(cfg.keep_flags),
             "readings_excluded": ",".join(f"{k}={v}" for k, v in self.arrays.excluded.items()),
+            "averaged_cells": int(self.arrays.averaged_cells),
             "wind_reference_height_m": self.arrays.reference_height_m,
             **{
                 f"cv_rmse_{var}": float(all_rows.loc[var, "rmse"])
@@ -1231,8 +1270,29 @@ def _var_attrs(name: str, model: FieldModel) -> dict[str, Any]:
         attrs["height_m"] = model.arrays.reference_height_m
     if base == "utci_category":
         attrs["_FillValue_meaning"] = f"{CATEGORY_FILL}: UTCI undefined"
+    comments = []
+    h = model.arrays.reference_height_m
+    if base == "wind_chill_c":
+        attrs["wind_height_m"] = 10.0
+        comments.append(
+            "NaN outside the formula's validity (air temperature > 10 degC or 10 m wind "
+            "< 4.8 km/h = 1.33 m/s) and where air or wind is undefined; wind: the field's "
+            f"wind at the reference sensor height ({h:g} m) converted to 10 m with "
+            "comfort.indices.wind_speed_at_10m (log profile, z0 = 0.01 m)"
+        )
+    if base == "wbgt_c":
+        attrs["wind_height_m"] = h
+        comments.append(
+            "natural wet bulb estimated with Bernard's method from air temperature, humidity, "
+            f"globe temperature and the wind at the reference sensor height ({h:g} m, not "
+            "10 m); globe temperature of a 0.15 m globe from MRT "
+            "(comfort.indices.globe_temperature); NaN outside validity (air temperature "
+            "outside -20..50 degC or RH outside 5..99 %) and where MRT is undefined"
+        )
     if model.arrays.simulated:
-        attrs["comment"] = "from simulated sensor readings"
+        comments.append("from simulated sensor readings")
+    if comments:
+        attrs["comment"] = "; ".join(comments)
     return attrs
 
 
@@ -1249,6 +1309,42 @@ def _comfort(utci: npt.NDArray[np.float64]) -> npt.NDArray[np.float32]:
     ok = np.isfinite(utci)
     if ok.any():
         out[ok] = np.asarray(indices.comfort_score(utci[ok]), dtype=np.float32)
+    return out
+
+
+def _wind_chill(values: dict[str, npt.NDArray[Any]], height_m: float) -> npt.NDArray[np.float32]:
+    """
+    Wind chill (°C) of field variables, wind given at ``height_m`` (m) and taken to 10 m.
+
+    :func:`comfort.indices.wind_chill` expects the 10 m wind of the NWS / Environment Canada
+    formula; NaN where air temperature > 10 °C, 10 m wind < 4.8 km/h or an input is NaN.
+    """
+    air = np.asarray(values["air_temp_c"], dtype=float)
+    w10 = np.asarray(values["wind_speed_ms"], dtype=float) * float(
+        indices.wind_speed_at_10m(1.0, height_m)
+    )
+    return indices.wind_chill(air, w10).astype(np.float32)
+
+
+def _wbgt(values: dict[str, npt.NDArray[Any]]) -> npt.NDArray[np.float32]:
+    """
+    Outdoor WBGT (°C) of field variables, the globe temperature obtained from MRT.
+
+    The globe is the standard 0.15 m one (:data:`WBGT_GLOBE_DIAMETER_M`), in the field's wind
+    at the reference sensor height (the air speed a globe and a natural wet bulb see); NaN
+    outside :func:`comfort.indices.wbgt_outdoor`'s validity or where an input is NaN.
+    """
+    air = np.asarray(values["air_temp_c"], dtype=float)
+    mrt = np.asarray(values["mrt_c"], dtype=float)
+    wind = np.asarray(values["wind_speed_ms"], dtype=float)
+    rh = np.asarray(values["rel_humidity_pct"], dtype=float)
+    out = np.full(air.shape, np.nan, dtype=np.float32)
+    ok = np.isfinite(air) & np.isfinite(mrt) & np.isfinite(wind) & np.isfinite(rh)
+    if not ok.any():
+        return out
+    a, v = air[ok], wind[ok]
+    globe = indices.globe_temperature(mrt[ok], a, v, WBGT_GLOBE_DIAMETER_M)
+    out[ok] = indices.wbgt_outdoor(a, globe, rh[ok], v).astype(np.float32)
     return out
 
 

@@ -236,6 +236,98 @@ def test_qc_flags_exclude_readings(segments, synth):
     assert float(ds2["air_temp_c"].max()) < 40
 
 
+def test_implausible_winter_mrt_is_not_used(segments, synth):
+    """Globe -8 °C, air -5 °C, wind 2 m/s gives MRT -24.6 °C, which mrt_plausible rejects."""
+    registry, readings, places, model, _ds = synth
+    assert model.arrays.excluded["mrt_implausible"] == 0  # the July data are plausible
+    assert not indices.mrt_plausible(-8.0, -5.0, 2.0)
+    cold = readings.copy()
+    hours = cold["time"].isin(cold["time"].drop_duplicates().iloc[20:26])
+    cell = (cold["sensor_id"] == "T03") & hours
+    cold.loc[cell, ["globe_temp_c", "air_temp_c", "wind_speed_ms"]] = [-8.0, -5.0, 2.0]
+    m_cold = field.fit_field(cold, registry, segments, places)
+    t03 = int(np.flatnonzero(m_cold.arrays.sensors["sensor_id"] == "T03")[0])
+    rows = np.arange(20, 26)
+    assert np.isnan(m_cold.arrays.values["mrt_c"][rows, t03]).all()
+    assert np.isnan(m_cold.arrays.utci_c[rows, t03]).all()
+    assert (m_cold.arrays.values["air_temp_c"][rows, t03] == -5.0).all()  # air still used
+    assert np.isfinite(m_cold.arrays.values["mrt_c"][:20, t03]).all()
+    assert m_cold.arrays.excluded["mrt_implausible"] == 6
+    ds_cold = field.assemble(m_cold)
+    assert "mrt_implausible=6" in ds_cold.attrs["readings_excluded"].split(",")
+    # the field is the one built without those globe readings at all
+    no_globe = cold.copy()
+    no_globe.loc[cell, "globe_temp_c"] = np.nan
+    ds_ref = field.build_field(no_globe, registry, segments, places)
+    for var in ("mrt_c", "utci_c", "mrt_c_se", "place_mrt_c"):
+        np.testing.assert_array_equal(ds_cold[var].to_numpy(), ds_ref[var].to_numpy())
+
+
+def test_averaged_cells_are_not_exclusions(segments, synth):
+    registry, readings, places, *_ = synth
+    one = readings[readings["sensor_id"] == "T04"]
+    later = one.assign(time=one["time"] + pd.Timedelta(minutes=10))
+    both = pd.concat([readings, later], ignore_index=True)
+    m = field.fit_field(both, registry, segments, places)
+    assert m.arrays.averaged_cells == len(one)
+    assert "duplicate" not in m.arrays.excluded
+    assert set(m.arrays.excluded.values()) == {0}
+    ds = field.assemble(m)
+    assert ds.attrs["averaged_cells"] == len(one)
+    assert "duplicate" not in ds.attrs["readings_excluded"]
+
+
+def test_wbgt_and_wind_chill_in_summer(synth):
+    *_, ds = synth
+    air = ds["air_temp_c"].to_numpy()
+    wbgt = ds["wbgt_c"].to_numpy()
+    assert np.isfinite(wbgt).all() and np.isfinite(ds["place_wbgt_c"].to_numpy()).all()
+    assert (wbgt < air + 3.0).all() and (wbgt > air - 15.0).all()
+    # July, air above 10 °C everywhere: wind chill is undefined
+    assert (air > 10).all() and ds["wind_chill_c"].isnull().all()
+    assert ds["place_wind_chill_c"].isnull().all()
+    # the same as comfort.indices on the field's own variables, globe from MRT
+    wind, mrt = ds["wind_speed_ms"].to_numpy(), ds["mrt_c"].to_numpy()
+    rh = ds["rel_humidity_pct"].to_numpy()
+    globe = indices.globe_temperature(mrt, air, wind, 0.15)
+    ref = indices.wbgt_outdoor(air, globe, rh, wind)
+    np.testing.assert_allclose(wbgt, ref, atol=1e-3)
+    for name in ("wbgt_c", "wind_chill_c", "place_wbgt_c", "place_wind_chill_c"):
+        attrs = ds[name].attrs
+        assert attrs["units"] == "degC" and attrs["long_name"]
+        assert "NaN outside" in attrs["comment"] and "1.5 m" in attrs["comment"]
+    assert ds["wind_chill_c"].attrs["wind_height_m"] == 10.0
+    assert "10 m" in ds["wind_chill_c"].attrs["comment"]
+
+
+def test_wind_chill_in_winter(segments, synth):
+    """Street sensors made cold and windy: wind chill below air temperature, NaN when calm."""
+    registry, readings, places, *_ = synth
+    cold = readings.copy()
+    street = cold["sensor_id"].isin(registry.loc[registry["level"] == 0, "sensor_id"])
+    cold.loc[street, ["air_temp_c", "globe_temp_c"]] -= 30.0
+    cold.loc[street, "wind_speed_ms"] *= 2.0
+    ds = field.build_field(cold, registry, segments, places)
+    under = ds["edge_level"].to_numpy() < 0
+    air = ds["air_temp_c"].to_numpy()
+    wc = ds["wind_chill_c"].to_numpy()
+    factor = float(indices.wind_speed_at_10m(1.0, ds.attrs["wind_reference_height_m"]))
+    w10 = ds["wind_speed_ms"].to_numpy() * factor
+    valid = (air <= 10.0) & (w10 >= 4.8 / 3.6)
+    assert valid[:, ~under].all() and (air[:, ~under] < 5).all()
+    assert (wc[:, ~under] < air[:, ~under] - 2.0).all()
+    np.testing.assert_allclose(wc, indices.wind_chill(air, w10), atol=1e-3)
+    # underground: warm and nearly calm, outside the formula's validity
+    assert np.isnan(wc[:, under]).all()
+    assert np.isnan(ds["place_wind_chill_c"].sel(place="concourse").to_numpy()).all()
+    assert (
+        ds["place_wind_chill_c"].sel(place="plaza") < ds["place_air_temp_c"].sel(place="plaza")
+    ).all()
+    # WBGT is defined in the cold too (Stull's range reaches -20 °C) and stays below the air
+    wbgt = ds["wbgt_c"].to_numpy()[:, ~under]
+    assert np.isfinite(wbgt).all() and (wbgt < air[:, ~under] + 3.0).all()
+
+
 def test_qc_bitmask_without_names_excludes_nonzero():
     r = pd.DataFrame({"qc_flags": np.array([0, 2, 1024], dtype="uint32")})
     assert field.qc_exclusion(r)["reading"].tolist() == [False, True, True]
