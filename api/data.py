@@ -3,7 +3,8 @@ Cached inputs of the web app beyond the area model (``api.resources``): the comp
 graph, the comfort field of a year, weather, courses, places.
 
 Everything here is loaded once per process and kept (``functools.lru_cache``); call
-:func:`clear` after rebuilding inputs or changing settings (tests do).
+:func:`clear` after rebuilding inputs or changing settings (tests do). What comes from the store
+(which other processes change) is kept for a short time only (:func:`ttl_cached`).
 
 Performance: what has been loaded is moved out of reach of Python's cyclic garbage collector
 (``gc.freeze``) each time new routing weights are computed. The loaded graph and tables hold a
@@ -23,6 +24,7 @@ import datetime as dt
 import gc
 import itertools
 import threading
+import time
 from collections.abc import Callable, Iterable
 from functools import lru_cache, wraps
 from pathlib import Path
@@ -78,6 +80,101 @@ def segments_lonlat() -> Any:
     seg = resources.segments().to_crs("EPSG:4326")
     seg["geometry"] = shapely.set_precision(seg.geometry.values, 1e-6)
     return seg
+
+
+@lru_cache(maxsize=1)
+def blocks_layer() -> Any:
+    """
+    The census blocks as a ready base layer (``maps.area.BlocksLayer``: lon/lat GeoJSON,
+    coordinates rounded to 1e-6°), built once instead of on every map page.
+    """
+    from maps.area import blocks_layer as build
+
+    return build(resources.blocks())
+
+
+@lru_cache(maxsize=1)
+def mesh_stay() -> pd.DataFrame:
+    """The real MLIT 1 km mesh stay population of the planning area (one row per mesh value)."""
+    from sensors.mlit import read_mesh_stay
+
+    stay, _ = read_mesh_stay(
+        get_settings().data_file("mlit_peopleflow_1km_sapporo_downtown.geojson")
+    )
+    return stay
+
+
+@lru_cache(maxsize=1)
+def mesh_months() -> tuple[str, ...]:
+    """The months (``YYYY-MM``) of :func:`mesh_stay`, sorted."""
+    return tuple(sorted({str(m)[:7] for m in mesh_stay()["month"]}))
+
+
+@lru_cache(maxsize=1)
+def chikaho_daily() -> pd.DataFrame:
+    """The real Chi-Ka-Ho daily counts J1..J5 (mean people per 15 min), by date."""
+    from sensors.chikaho import read_chikaho_daily
+
+    return read_chikaho_daily(
+        get_settings().data_file("sapporo_daily_chikaho_subway_weather_2019-2022.csv")
+    )
+
+
+@lru_cache(maxsize=2)
+@_one_at_a_time
+def chikaho_chart(lang: str) -> str:
+    """
+    SVG line chart of the Chi-Ka-Ho counters J1–J5 (monthly means of the real daily data) in
+    ``lang``. Drawn once per language (matplotlib is slow and not thread-safe).
+    """
+    from api.i18n import translator
+    from maps.charts import line_chart
+
+    daily = chikaho_daily()
+    monthly = daily[[f"J{i}" for i in range(1, 6)]].resample("MS").mean()
+    return line_chart(
+        [f"{d:%Y-%m}" for d in monthly.index],
+        {c: monthly[c].round(0).tolist() for c in monthly.columns},
+        title=translator(lang)("chikaho_daily") + " (J1–J5, real)",
+        ylabel="count / 15 min (monthly mean)",
+    )
+
+
+#: Values of :func:`ttl_cached` functions: key -> (monotonic time stored, value).
+_TTL_VALUES: dict[tuple[Any, ...], tuple[float, Any]] = {}
+_TTL_LOCK = threading.Lock()
+
+
+def ttl_cached(seconds: float) -> Callable[[Callable[_P, _T]], Callable[_P, _T]]:
+    """
+    Keep a function's result per arguments (hashable) for ``seconds`` in this process; errors
+    are not kept. For what other processes change (the store): each worker reads it at most
+    once per ``seconds``. :func:`clear` forgets every value.
+    """
+
+    def wrap(fn: Callable[_P, _T]) -> Callable[_P, _T]:
+        @wraps(fn)
+        def cached(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+            key = (fn.__module__, fn.__qualname__, args, tuple(sorted(kwargs.items())))
+            now = time.monotonic()
+            with _TTL_LOCK:
+                hit = _TTL_VALUES.get(key)
+            if hit is not None and now - hit[0] < seconds:
+                return hit[1]  # type: ignore[no-any-return]
+            value = fn(*args, **kwargs)
+            with _TTL_LOCK:
+                _TTL_VALUES[key] = (time.monotonic(), value)
+            return value
+
+        return cached
+
+    return wrap
+
+
+def clear_ttl_cache() -> None:
+    """Forget every :func:`ttl_cached` value (the next call reads again)."""
+    with _TTL_LOCK:
+        _TTL_VALUES.clear()
 
 
 @lru_cache(maxsize=1)
@@ -379,8 +476,9 @@ def course_route(c: Course, weights: routing.EdgeWeights) -> dict[str, Any]:
     -------
     dict
         ``length_m``, ``minutes``, ``steps``, ``energy_kcal``, ``underground_share``,
-        ``walkways``, ``utci_minutes`` (None without a field) and ``geometry`` (GeoJSON
-        LineString, lon/lat).
+        ``walkways``, ``utci_minutes`` (None without a field), ``geometry`` (GeoJSON
+        LineString, lon/lat) and, per directed edge walked in order, ``segment_ids`` (the
+        segments of the comfort field) and ``edge_length_m`` (numpy arrays, not JSON).
     """
     from sensors.courses import energy_kcal, steps_for
 
@@ -403,6 +501,9 @@ def course_route(c: Course, weights: routing.EdgeWeights) -> dict[str, Any]:
         for leg in legs:
             for k, v in (leg.utci_minutes or {}).items():
                 utci[k] = round(utci.get(k, 0.0) + v, 2)
+    edges = np.concatenate(
+        [np.asarray(leg.edges, dtype=np.int64) for leg in legs] or [np.empty(0, dtype=np.int64)]
+    )
     walkways: list[str] = []
     for leg in legs:
         for w in leg.walkways:
@@ -417,6 +518,8 @@ def course_route(c: Course, weights: routing.EdgeWeights) -> dict[str, Any]:
         "walkways": walkways,
         "utci_minutes": utci,
         "geometry": {"type": "LineString", "coordinates": coords},
+        "segment_ids": np.asarray(cg.segment_id[edges], dtype=np.int64),
+        "edge_length_m": np.asarray(cg.length_m[edges], dtype=np.float64),
     }
 
 
@@ -426,6 +529,11 @@ def clear() -> None:
         _route_weights,
         compiled,
         segments_lonlat,
+        blocks_layer,
+        mesh_stay,
+        mesh_months,
+        chikaho_daily,
+        chikaho_chart,
         courses,
         walkability,
         places,
@@ -439,6 +547,7 @@ def clear() -> None:
     ):
         fn.cache_clear()
     _WEIGHTS_SEEN.clear()
+    clear_ttl_cache()
     resources.clear()
     gc.unfreeze()  # what the caches held can now be collected
 

@@ -37,6 +37,10 @@ class NotPreparedError(ApiError, FileNotFoundError):
     """An input the endpoint needs has not been built yet (run ``make prepare``)."""
 
 
+class StoreBusyError(ApiError, BlockingIOError):
+    """Another process holds the store for writing (an ingest, key management): retry soon."""
+
+
 class AuthError(ApiError, PermissionError):
     """The API key is missing, unknown or revoked."""
 
@@ -57,7 +61,10 @@ ERROR_STATUS_TEXT: dict[int, str] = {
     413: "Request body or batch too large: split it into smaller requests.",
     422: "A parameter or body has an unusable value or the wrong shape.",
     500: "Internal error (details in the server log only).",
-    503: "An input the endpoint needs has not been built yet (`make prepare`).",
+    503: (
+        "An input the endpoint needs has not been built yet (`make prepare`), or the store is "
+        "busy with a write by another process (retry in a moment)."
+    ),
 }
 
 
@@ -90,7 +97,7 @@ def status_for(exc: BaseException) -> int:
         return 413
     if isinstance(exc, PermissionError):
         return 401
-    if isinstance(exc, NotPreparedError):
+    if isinstance(exc, (NotPreparedError, StoreBusyError)):
         return 503
     if isinstance(exc, LookupError):
         return 404

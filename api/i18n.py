@@ -92,6 +92,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "comfort_by_season": {"en": "Comfort by season", "ja": "季節ごとの快適さ"},
     "season": {"en": "Season", "ja": "季節"},
+    "year": {"en": "Year", "ja": "年"},
+    "store_busy": {
+        "en": "The data store is busy (an import is running); reload in a minute.",
+        "ja": "データの取り込み中です。1分ほどしてから再読み込みしてください。",
+    },
     "season_DJF": {"en": "Winter (Dec–Feb)", "ja": "冬（12〜2月）"},
     "season_MAM": {"en": "Spring (Mar–May)", "ja": "春（3〜5月）"},
     "season_JJA": {"en": "Summer (Jun–Aug)", "ja": "夏（6〜8月）"},

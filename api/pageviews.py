@@ -1,55 +1,223 @@
 """
 Content views: each course and map page view adds one to a daily count per page.
 
-Nothing about the visitor is stored (no IP address, no cookie, no user agent): only
-``(day, page, views)`` in the ``page_views`` table of the store. The counts feed the
-content-views KPI (``GET /v1/kpi``).
+Nothing about the visitor is stored (no IP address, no cookie, no user agent, no time of day):
+a view is one line holding the page path, appended to the log of its day,
+``<cache_dir>/pageviews/YYYY-MM-DD.log`` (Asia/Tokyo days). A small ``O_APPEND`` write is
+atomic with respect to other writers, so every server worker (and any other process) counts
+views at once without a lock, and a page never waits for the store: DuckDB lets one process open
+the store file for writing and no other process open it at all meanwhile, so writing views into
+the store from the request path stalled pages and lost views while an ingest or a second worker
+held it.
+
+The counts feed the content-views KPI (``GET /v1/kpi``), which adds the logs to the
+``page_views`` table of the store (``(day, page, views, simulated)``). :func:`compact`
+(``kaiteki views compact``, also a step of ``kaiteki prepare``) folds the logs of finished days
+into that table, once: each folded log is recorded in the store's ``files`` table (kind
+``page_views``) in the same transaction, and deleted after the commit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
-import time
+import os
+import re
+import uuid
+from collections import Counter
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from sensors.errors import StoreError
 from sensors.store import Store
 
 log = logging.getLogger("kaiteki.api")
 
 TZ = ZoneInfo("Asia/Tokyo")
 
+#: Columns of :func:`daily_views` (nothing per visitor).
+COLUMNS = ["day", "page", "views", "simulated"]
 
-def record_view(store_path: Path | str, page: str, day: dt.date | None = None) -> None:
+#: ``files.kind`` of a folded page-view log.
+FILE_KIND = "page_views"
+
+_LOG = re.compile(r"^(\d{4}-\d{2}-\d{2})\.log$")
+_FOLDING = re.compile(r"^(\d{4}-\d{2}-\d{2})\.[0-9a-f]{32}\.folding$")
+
+
+def log_dir(cache_dir: Path | str) -> Path:
+    """The folder of the daily page-view logs under the cache folder."""
+    return Path(cache_dir) / "pageviews"
+
+
+def record_view(cache_dir: Path | str, page: str, day: dt.date | None = None) -> None:
     """
     Count one view of ``page`` on ``day`` (default: today in Asia/Tokyo).
 
-    Another process may hold the store for a moment (an ingest, a second worker); the write is
-    retried for up to about a second and, if it still cannot be made, a warning is logged (the
-    page itself is still served).
+    One line is appended to the day's log; if that fails (disk full, read-only folder), a
+    warning is logged and the page is still served.
+
+    Parameters
+    ----------
+    cache_dir
+        The cache folder (``KAITEKI_CACHE_DIR``).
+    page
+        The page path, e.g. ``/map/flow`` (one line: no newline or tab).
+    day
+        The day to count the view on.
     """
+    if not page or any(c in page for c in "\r\n\t"):
+        raise ValueError(f"a counted page must be a one-line path such as /map/flow; got {page!r}")
     day = day or dt.datetime.now(TZ).date()
-    for attempt in range(6):
+    folder = log_dir(cache_dir)
+    line = (page + "\n").encode("utf-8")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(
+            folder / f"{day.isoformat()}.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644
+        )
         try:
-            with Store(store_path) as store:
-                store.con.execute(
-                    "INSERT INTO page_views (day, page, views, simulated) VALUES (?, ?, 1, false) "
-                    "ON CONFLICT (day, page, simulated) DO UPDATE SET views = views + 1",
-                    [day, page],
-                )
-            return
-        except StoreError as exc:
-            if attempt == 5:
-                log.warning("page view of %s on %s not counted: %s", page, day, exc)
-                return
-            time.sleep(0.05 * 2**attempt)
+            os.write(fd, line)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        log.warning("page view of %s on %s not counted: %s", page, day, exc)
 
 
-def daily_views(store_path: Path | str) -> pd.DataFrame:
-    """Daily views per page: ``day``, ``page``, ``views``, ``simulated``."""
+def _count_lines(raw: bytes) -> Counter[str]:
+    return Counter(line for line in raw.decode("utf-8", errors="replace").split("\n") if line)
+
+
+def _count_file(path: Path) -> Counter[str]:
+    try:
+        return _count_lines(path.read_bytes())
+    except FileNotFoundError:  # folded and removed meanwhile
+        return Counter()
+
+
+def logged_views(cache_dir: Path | str) -> pd.DataFrame:
+    """
+    Daily views per page still in the logs (not yet folded into the store): ``day``, ``page``,
+    ``views``, ``simulated`` (always false: views are real).
+    """
+    folder = log_dir(cache_dir)
+    rows: list[tuple[dt.date, str, int]] = []
+    if folder.is_dir():
+        for path in sorted(folder.iterdir()):
+            match = _LOG.match(path.name) or _FOLDING.match(path.name)
+            if match is None:
+                continue
+            day = dt.date.fromisoformat(match.group(1))
+            rows.extend((day, page, n) for page, n in _count_file(path).items())
+    frame = pd.DataFrame(rows, columns=["day", "page", "views"])
+    frame["simulated"] = False
+    return frame
+
+
+def stored_views(store: Store) -> pd.DataFrame:
+    """Daily views per page folded into the store (empty before store migration 2)."""
+    has_table = store.con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'page_views'"
+    ).fetchone()
+    if not has_table or not has_table[0]:
+        return pd.DataFrame(columns=COLUMNS)
+    return store.query("SELECT day, page, views, simulated FROM page_views")
+
+
+def combine(*frames: pd.DataFrame) -> pd.DataFrame:
+    """Views of several sources summed per ``(day, page, simulated)``, sorted by day and page."""
+    parts = [f[COLUMNS] for f in frames if not f.empty]
+    if not parts:
+        return pd.DataFrame(columns=COLUMNS)
+    both = pd.concat(parts, ignore_index=True)
+    both["day"] = pd.to_datetime(both["day"]).dt.date
+    both["views"] = both["views"].astype("int64")
+    both["simulated"] = both["simulated"].astype(bool)
+    out = both.groupby(["day", "page", "simulated"], as_index=False)["views"].sum()
+    return out[COLUMNS].sort_values(["day", "page"], ignore_index=True)
+
+
+def daily_views(store_path: Path | str, cache_dir: Path | str) -> pd.DataFrame:
+    """
+    Daily views per page, the store's ``page_views`` and the logs together: ``day``, ``page``,
+    ``views``, ``simulated``. Opens the store read-only (a missing store counts as empty).
+
+    Raises
+    ------
+    sensors.errors.StoreError
+        The store cannot be opened (e.g. another process holds it for writing).
+    """
+    logged = logged_views(cache_dir)
+    if str(store_path) != ":memory:" and not Path(store_path).exists():
+        return combine(logged)
+    with Store(store_path, read_only=True) as store:
+        return combine(stored_views(store), logged)
+
+
+def compact(store_path: Path | str, cache_dir: Path | str, today: dt.date | None = None) -> int:
+    """
+    Fold the page-view logs of the days before ``today`` (default: today in Asia/Tokyo) into
+    the store's ``page_views`` table; today's log stays a log.
+
+    Each log is first renamed (so that a view counted at that moment starts a new log), then
+    folded in one transaction that also records it in ``files`` (kind ``page_views``, keyed by
+    the SHA-256 of its unique name and content), then deleted. A fold interrupted at any point
+    is completed by the next run without counting anything twice.
+
+    Returns
+    -------
+    int
+        The number of views folded now.
+
+    Raises
+    ------
+    sensors.errors.StoreError
+        The store cannot be opened for writing (another process holds it).
+    """
+    today = today or dt.datetime.now(TZ).date()
+    folder = log_dir(cache_dir)
+    if not folder.is_dir():
+        return 0
+    for path in sorted(folder.iterdir()):
+        match = _LOG.match(path.name)
+        if match and dt.date.fromisoformat(match.group(1)) < today:
+            path.rename(folder / f"{match.group(1)}.{uuid.uuid4().hex}.folding")
+    pending = sorted(p for p in folder.iterdir() if _FOLDING.match(p.name))
+    if not pending:
+        return 0
+    folded = 0
     with Store(store_path) as store:
-        return store.query("SELECT day, page, views, simulated FROM page_views ORDER BY day, page")
+        con = store.con
+        for path in pending:
+            raw = path.read_bytes()
+            sha = hashlib.sha256(path.name.encode() + b"\n" + raw).hexdigest()
+            seen = con.execute(
+                "SELECT count(*) FROM files WHERE sha256 = ? AND kind = ?", [sha, FILE_KIND]
+            ).fetchone()
+            if not seen or not seen[0]:
+                day = dt.date.fromisoformat(path.name[:10])
+                counts = _count_lines(raw)
+                total = sum(counts.values())
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    for page, n in sorted(counts.items()):
+                        con.execute(
+                            "INSERT INTO page_views (day, page, views, simulated) "
+                            "VALUES (?, ?, ?, false) ON CONFLICT (day, page, simulated) "
+                            "DO UPDATE SET views = views + excluded.views",
+                            [day, page, n],
+                        )
+                    con.execute(
+                        "INSERT INTO files (path, sha256, kind, rows_read, accepted, flagged, "
+                        "quarantined, encoding) VALUES (?, ?, ?, ?, ?, 0, 0, 'utf-8')",
+                        [str(path), sha, FILE_KIND, total, total],
+                    )
+                    con.execute("COMMIT")
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
+                folded += total
+            path.unlink()
+    return folded

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from typing import Any
+
 import folium
 import geopandas as gpd
 import shapely
@@ -70,7 +74,45 @@ def area_map(
     return m
 
 
-def add_blocks(m: folium.Map, blocks: gpd.GeoDataFrame, lang: str = "en") -> folium.GeoJson:
+@dataclass(frozen=True)
+class BlocksLayer:
+    """
+    Census blocks ready to draw: a GeoJSON FeatureCollection in lon/lat (EPSG:4326) with
+    coordinates rounded to 1e-6° (about 0.1 m), properties ``name_ja`` and ``name_en``, and a
+    feature ``id``. Build it once with :func:`blocks_layer`; drawing it again costs no
+    reprojection, rounding or GeoJSON conversion. Treat it as read-only.
+    """
+
+    geojson: dict[str, Any]
+
+    def __len__(self) -> int:
+        return len(self.geojson["features"])
+
+
+def blocks_layer(blocks: gpd.GeoDataFrame) -> BlocksLayer:
+    """
+    The census blocks (``sensors.area.load_blocks``, any CRS) as a :class:`BlocksLayer`.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> b = gpd.GeoDataFrame({"name_ja": ["北1条西1丁目"], "name_en": ["Kita 1 Nishi 1"]},
+    ...                      geometry=[box(141.35, 43.06, 141.3512345678, 43.061)], crs=4326)
+    >>> layer = blocks_layer(b)
+    >>> len(layer), layer.geojson["features"][0]["id"]
+    (1, '0')
+    """
+    b = blocks.to_crs("EPSG:4326")[["name_ja", "name_en", "geometry"]].copy()
+    b["geometry"] = shapely.set_precision(b.geometry.values, 1e-6)
+    geojson: dict[str, Any] = json.loads(b.reset_index(drop=True).to_json(drop_id=True))
+    for i, feature in enumerate(geojson["features"]):
+        feature["id"] = str(i)  # folium then needs no identifier of its own (no mutation)
+    return BlocksLayer(geojson)
+
+
+def add_blocks(
+    m: folium.Map, blocks: gpd.GeoDataFrame | BlocksLayer, lang: str = "en"
+) -> folium.GeoJson:
     """
     Draw the census blocks as the base layer (used when no tiles are configured).
 
@@ -79,24 +121,23 @@ def add_blocks(m: folium.Map, blocks: gpd.GeoDataFrame, lang: str = "en") -> fol
     m
         The map, changed in place.
     blocks
-        Census blocks (``sensors.area.load_blocks``), any CRS.
+        Census blocks: a :class:`BlocksLayer` (cheapest: build it once and reuse it) or the
+        blocks table (``sensors.area.load_blocks``), any CRS.
     lang
         ``en`` or ``ja``: which block name the tooltip shows.
     """
-    b = blocks.to_crs("EPSG:4326")[["name_ja", "name_en", "geometry"]].copy()
-    b["geometry"] = shapely.set_precision(b.geometry.values, 1e-6)
+    layer_data = blocks if isinstance(blocks, BlocksLayer) else blocks_layer(blocks)
     layer = folium.GeoJson(
-        b,
+        layer_data.geojson,
         name="census blocks" if lang == "en" else "町丁目",
-        style_function=lambda _: {
-            "color": "#c9c9c9",
-            "weight": 0.6,
-            "fillColor": "#f4f1ea",
-            "fillOpacity": 0.9,
-        },
+        style_function=_block_style,
         tooltip=folium.GeoJsonTooltip(["name_ja" if lang == "ja" else "name_en"], labels=False),
         attribution=BLOCKS_ATTRIBUTION,
         control=False,
     )
     layer.add_to(m)
     return layer
+
+
+def _block_style(_: Any) -> dict[str, Any]:
+    return {"color": "#c9c9c9", "weight": 0.6, "fillColor": "#f4f1ea", "fillOpacity": 0.9}

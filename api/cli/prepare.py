@@ -4,7 +4,8 @@
 It runs the same commands a user would, in order: build the embedded area; ingest the real
 Sapporo files; simulate the sensors that do not exist offline for the baseline and current
 years (labelled simulated) and ingest them; build the comfort field of both years; score
-walkability; print the comfortable-places KPI (baseline year and current year). Each step is
+walkability; print the comfortable-places KPI (baseline year and current year); fold the
+page-view logs of past days into the store (``kaiteki views compact``). Each step is
 skipped when its output is already there, so a second run is quick.
 """
 
@@ -93,6 +94,7 @@ def prepare(
     _step("ingest simulated questionnaire", False, lambda: _ingest_dir(survey_dir, only="survey"))
     _step("walkability scores", False, lambda: _cli(["walk", "score"]))
     _step("comfortable places against the baseline year", False, lambda: _cli(["comfort", "kpi"]))
+    _step("page-view logs of past days into the store", False, lambda: _cli(["views", "compact"]))
     console.print("[bold green]prepared[/bold green]: run `kaiteki serve` to open the app")
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from fastapi import APIRouter
 
 from api import data
 from api.deps import LangDep, SettingsDep
 from api.schemas import CourseOut, CourseSummaryOut
+from comfort import indices
 from sensors.courses import BODY_MASS_KG, WALKING_MET, Course
 
 router = APIRouter(prefix="/v1", tags=["courses"])
@@ -35,31 +38,34 @@ def summary(c: Course, lang: str) -> dict[str, Any]:
     }
 
 
-def comfort_by_season(c: Course, route: dict[str, Any], year: int) -> tuple[list[dict], bool]:
+def course_segments(route: dict[str, Any]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """
+    The segments a routed course walks and the length (m) it walks on each: the segment ids of
+    the edges its legs traverse (``api.data.course_route``), lengths summed per segment.
+    """
+    sids = np.asarray(route["segment_ids"], dtype=np.int64)
+    lengths = np.asarray(route["edge_length_m"], dtype=np.float64)
+    ids, inverse = np.unique(sids, return_inverse=True)
+    return ids, np.bincount(inverse, weights=lengths, minlength=ids.size).astype(np.float64)
+
+
+def comfort_by_season(
+    c: Course, route: dict[str, Any], year: int
+) -> tuple[list[dict[str, Any]], bool]:
     """
     Daytime (10–18 h) comfort along the course by season: length-weighted mean UTCI and the
-    share of the length with no thermal stress, from the comfort field of ``year``.
+    share of the length with no thermal stress (:func:`comfort.indices.in_neutral_band`), from
+    the comfort field of ``year`` on the segments the course walks (:func:`course_segments`).
     """
-    import numpy as np
-
     if not data.has_field(year):
         return [], False
     agg = data.season_hour(year)
-    cg = data.compiled()
-    coords = np.asarray(route["geometry"]["coordinates"], dtype=float)
-    xy = np.column_stack(cg.project(coords[:, 0], coords[:, 1]))
-    mids = (xy[1:] + xy[:-1]) / 2
-    lens = np.hypot(*(xy[1:] - xy[:-1]).T)
-    seg = data.segments_lonlat()
-    from scipy.spatial import cKDTree
-
-    tree = cKDTree(np.column_stack([seg["mid_x"], seg["mid_y"]]))
-    # each piece of the course takes the segment whose midpoint is nearest
-    _, nearest = tree.query(mids)
-    sids = seg.index.to_numpy()[nearest]
-    edge_ids = np.asarray(agg["edge"].to_numpy())
-    order = {int(e): i for i, e in enumerate(edge_ids)}
-    cols = np.array([order.get(int(s), -1) for s in sids])
+    sids, lens = course_segments(route)
+    edge_ids = np.asarray(agg["edge"].to_numpy(), dtype=np.int64)
+    order = np.argsort(edge_ids)
+    pos = np.clip(np.searchsorted(edge_ids, sids, sorter=order), 0, max(edge_ids.size - 1, 0))
+    cols = order[pos] if edge_ids.size else np.zeros(sids.size, dtype=np.int64)
+    known = edge_ids[cols] == sids if edge_ids.size else np.zeros(sids.size, dtype=bool)
     rows: list[dict[str, Any]] = []
     for season in ("DJF", "MAM", "JJA", "SON"):
         u = (
@@ -69,14 +75,14 @@ def comfort_by_season(c: Course, route: dict[str, Any], year: int) -> tuple[list
             .transpose("hour", "edge")
             .to_numpy()
         )
-        vals = np.where(cols[None, :] >= 0, u[:, np.clip(cols, 0, None)], np.nan)
+        vals = np.where(known[None, :], u[:, cols], np.nan)
         ok = np.isfinite(vals)
         w = np.broadcast_to(lens, vals.shape)
         if not ok.any():  # no field hours in this season
             rows.append({"season": season, "mean_utci_c": None, "no_stress_share": None})
             continue
         mean = float((np.where(ok, vals, 0) * w).sum() / (w * ok).sum())
-        neutral = (vals > 9.0) & (vals <= 26.0)
+        neutral = indices.in_neutral_band(vals)
         share = float((w * neutral).sum() / (w * ok).sum())
         rows.append(
             {"season": season, "mean_utci_c": round(mean, 1), "no_stress_share": round(share, 3)}

@@ -1,8 +1,20 @@
-"""``GET /v1/kpi``: the three Project 5 KPIs with the series behind them."""
+"""
+``GET /v1/kpi``: the three Project 5 KPIs with the series behind them.
+
+The steps and content-views sections read the store **read-only** (several processes may read
+it at once; DuckDB lets no process open it while another writes it, e.g. ``kaiteki ingest``):
+the open is retried for under a second, and a store that stays locked is a 503
+(:class:`StoreBusyError`, without the lock holder's details). Each section is kept for
+:data:`TTL_S` seconds per process (``api.data.ttl_cached``), so a busy dashboard reads the store
+about once a minute per worker.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -10,8 +22,52 @@ from fastapi import APIRouter
 
 from api import data, pageviews
 from api.deps import SettingsDep
+from api.errors import StoreBusyError, error_responses
+from sensors.errors import StoreError
+from sensors.store import Store
 
 router = APIRouter(prefix="/v1", tags=["kpi"])
+
+#: How long (s) a process keeps a store-backed KPI section before reading the store again.
+TTL_S = 60.0
+
+#: Pauses (s) between read-only attempts on a store another process holds for writing.
+RETRY_PAUSES_S = (0.05, 0.1, 0.2, 0.4)
+
+_T = TypeVar("_T")
+
+
+def _is_lock_conflict(exc: StoreError) -> bool:
+    return "lock" in str(exc.__cause__ or exc).lower()
+
+
+def read_store(store_path: Path | str, read: Callable[[Store], _T], empty: _T) -> _T:
+    """
+    ``read(store)`` on the store opened read-only, retried while another process holds it for
+    writing; ``empty`` when the store does not exist yet or has no tables.
+
+    Raises
+    ------
+    StoreBusyError
+        The store stayed locked by another process for about a second.
+    """
+    if str(store_path) != ":memory:" and not Path(store_path).exists():
+        return empty
+    for pause in (*RETRY_PAUSES_S, None):
+        try:
+            with Store(store_path, read_only=True) as store:
+                return empty if store.schema_version() == 0 else read(store)
+        except StoreError as exc:
+            if not _is_lock_conflict(exc):
+                raise
+            if pause is None:
+                raise StoreBusyError(
+                    "the store is busy: another process (an ingest or key management) is "
+                    "writing it. Try again in a minute; KPIs read before stay available for "
+                    f"{TTL_S:.0f} s."
+                ) from None
+            time.sleep(pause)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -58,13 +114,28 @@ def places_section(settings: Any) -> dict[str, Any]:
 
 
 def steps_section(settings: Any) -> dict[str, Any]:
-    """Participants' mean daily steps vs their start year (targets 1.1×, 1.3×), k-anonymous."""
-    from comfort.kpi import steps_kpi
-    from sensors.store import Store
+    """
+    Participants' mean daily steps vs their start year (targets 1.1×, 1.3×), k-anonymous; kept
+    :data:`TTL_S` seconds per process.
 
-    with Store(settings.store) as store:
-        steps = store.steps()
-    base = {"targets": [1.1, 1.3], "k": settings.k_anonymity}
+    Raises
+    ------
+    StoreBusyError
+        The store stayed locked by another process.
+    """
+    return _steps_section(Path(settings.store), int(settings.k_anonymity))
+
+
+@data.ttl_cached(TTL_S)
+def _steps_section(store_path: Path, k_anonymity: int) -> dict[str, Any]:
+    steps = read_store(store_path, lambda store: store.steps(), pd.DataFrame())
+    return _steps_from(steps, k_anonymity)
+
+
+def _steps_from(steps: pd.DataFrame, k_anonymity: int) -> dict[str, Any]:
+    from comfort.kpi import steps_kpi
+
+    base = {"targets": [1.1, 1.3], "k": k_anonymity}
     if steps.empty:
         return {**base, "available": False, "message": "no steps ingested yet", "series": []}
     t = pd.DatetimeIndex(steps["time"])
@@ -82,7 +153,7 @@ def steps_section(settings: Any) -> dict[str, Any]:
     monthly = daily.groupby(daily["date"].dt.to_period("M")).agg(
         participants=("participant_id", "nunique"), mean_daily_steps=("steps", "mean")
     )
-    monthly = monthly[monthly["participants"] >= settings.k_anonymity]
+    monthly = monthly[monthly["participants"] >= k_anonymity]
     series = [
         {
             "month": str(m),
@@ -108,7 +179,7 @@ def steps_section(settings: Any) -> dict[str, Any]:
         daily,
         (f"{years[0]}-01-01", f"{years[0]}-12-31"),
         (f"{years[-1]}-01-01", f"{years[-1]}-12-31"),
-        k=settings.k_anonymity,
+        k=k_anonymity,
     )
     return {
         **base,
@@ -122,10 +193,25 @@ def steps_section(settings: Any) -> dict[str, Any]:
 
 
 def views_section(settings: Any) -> dict[str, Any]:
-    """Views of the walking content (course and map pages) vs the start year (targets 2×, 4×)."""
+    """
+    Views of the walking content (course and map pages) vs the start year (targets 2×, 4×):
+    the store's ``page_views`` plus the page-view logs (``api.pageviews``); kept :data:`TTL_S`
+    seconds per process.
+
+    Raises
+    ------
+    StoreBusyError
+        The store stayed locked by another process.
+    """
+    return _views_section(Path(settings.store), Path(settings.cache_dir))
+
+
+@data.ttl_cached(TTL_S)
+def _views_section(store_path: Path, cache_dir: Path) -> dict[str, Any]:
     from comfort.kpi import views_kpi
 
-    views = pageviews.daily_views(settings.store)
+    stored = read_store(store_path, pageviews.stored_views, pd.DataFrame(columns=pageviews.COLUMNS))
+    views = pageviews.combine(stored, pageviews.logged_views(cache_dir))
     base = {"targets": [2.0, 4.0]}
     if views.empty:
         return {
@@ -152,13 +238,37 @@ def views_section(settings: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/kpi")
+def store_sections(settings: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """
+    The steps and content-views sections for a page: while the store stays locked by another
+    process, each is unavailable with ``busy: true`` and the reason, instead of an error.
+    """
+    out = []
+    for section in (steps_section, views_section):
+        try:
+            out.append(section(settings))
+        except StoreBusyError as exc:
+            out.append(
+                {
+                    "available": False,
+                    "busy": True,
+                    "message": str(exc),
+                    "series": [],
+                    "k": settings.k_anonymity,
+                }
+            )
+    return out[0], out[1]
+
+
+@router.get("/kpi", responses=error_responses(503))
 def kpi(settings: SettingsDep) -> dict[str, Any]:
     """
     The KPIs of Project 5: comfortable places vs the baseline year (target 2×), participants'
     mean daily steps vs their start year (1.1×, 1.3×; raw beside same-months and
     season-adjusted ratios, groups under k suppressed) and content views vs the start year
-    (2×, 4×), each with the series behind it. Sections without data say so.
+    (2×, 4×), each with the series behind it. Sections without data say so. The steps and
+    views sections are at most a minute old; 503 while another process keeps the store locked
+    for writing (an ingest): try again shortly.
     """
     return {
         "places": places_section(settings),

@@ -19,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 from api import data, pageviews, resources
 from api.deps import LangDep, SettingsDep
 from api.i18n import translator
+from comfort.indices import in_neutral_band
 from maps.comfort import category_legend
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -57,7 +58,7 @@ def render(
 ) -> HTMLResponse:
     """Render a page with the shared layout context (navigation, language switch, sources)."""
     if count_view is not None and settings is not None:
-        pageviews.record_view(settings.store, count_view)
+        pageviews.record_view(settings.cache_dir, count_view)
     other = "en" if lang == "ja" else "ja"
     params = dict(request.query_params)
     params["lang"] = other
@@ -81,7 +82,8 @@ def render(
 
 
 def _blocks_and_tiles(settings: Any) -> tuple[Any, str | None]:
-    return resources.blocks(), settings.tiles
+    """The census-block base layer (built once per process) and the tile URL."""
+    return data.blocks_layer(), settings.tiles
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -136,7 +138,7 @@ def _pleasant_share(segs: Any, ids: Any, utci: Any) -> float:
     if not ok.any():
         return 0.0
     length = street["length_m"].to_numpy()
-    good = ok & (u > 9.0) & (u <= 26.0)
+    good = ok & in_neutral_band(u)
     return round(100.0 * float(length[good].sum() / length[ok].sum()), 1)
 
 
@@ -280,15 +282,12 @@ def map_flow(
     from shapely.geometry import Point
 
     from api.errors import BadRequestError
-    from maps.charts import line_chart
     from maps.layers import add_points, choropleth_map, ramp_legend
     from maps.offline import map_parts
-    from sensors.chikaho import read_chikaho_daily
-    from sensors.mlit import mesh_polygon, read_mesh_stay
+    from sensors.mlit import mesh_polygon
 
-    t = translator(lang)
-    stay, _ = read_mesh_stay(settings.data_file("mlit_peopleflow_1km_sapporo_downtown.geojson"))
-    months = sorted({str(m)[:7] for m in stay["month"]})
+    stay = data.mesh_stay()
+    months = list(data.mesh_months())
     if month not in months or daytype not in ("weekday", "holiday", "all"):
         raise BadRequestError(
             f"month must be one of {months[0]}..{months[-1]} and daytype weekday, holiday or "
@@ -307,9 +306,7 @@ def map_flow(
         geometry=[mesh_polygon(m) for m in sel["mesh_id"]],
         crs="EPSG:4326",
     )
-    daily = read_chikaho_daily(
-        settings.data_file("sapporo_daily_chikaho_subway_weather_2019-2022.csv")
-    )
+    daily = data.chikaho_daily()
     # Counter arrays placed along the Chi-Ka-Ho axis in order J1 (north) .. J5 (south):
     # approximate positions, the open data give no coordinates.
     seg = data.segments_lonlat()
@@ -350,13 +347,7 @@ def map_flow(
         zoom=14,
     )
     add_points(m, pts, "mean", "label")
-    weekly = daily[[f"J{i}" for i in range(1, 6)]].resample("MS").mean()
-    chart = line_chart(
-        [f"{d:%Y-%m}" for d in weekly.index],
-        {c: weekly[c].round(0).tolist() for c in weekly.columns},
-        title=t("chikaho_daily") + " (J1–J5, real)",
-        ylabel="count / 15 min (monthly mean)",
-    )
+    chart = data.chikaho_chart(lang)
     return render(
         request,
         "map_flow.html",
@@ -470,13 +461,12 @@ def map_places(request: Request, lang: LangDep, settings: SettingsDep) -> HTMLRe
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(request: Request, lang: LangDep, settings: SettingsDep) -> HTMLResponse:
     """Planners' dashboard: KPI cards and charts (server-side SVG), places table, scenarios."""
-    from api.routers.kpi import places_section, steps_section, views_section
+    from api.routers.kpi import places_section, store_sections
     from maps.charts import bar_chart, line_chart
 
     t = translator(lang)
     places = places_section(settings)
-    steps = steps_section(settings)
-    views = views_section(settings)
+    steps, views = store_sections(settings)
     charts: dict[str, str] = {}
     sim = t("simulated")
     if places["available"]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -84,3 +85,32 @@ def test_every_course_routes(client: TestClient) -> None:
         b = client.get(f"/v1/courses/{c['id']}").json()
         assert b["length_m"] > 500, c["id"]
         assert len(b["geometry"]["coordinates"]) > 2
+
+
+def test_course_comfort_uses_the_segments_walked(client: TestClient, prepared) -> None:
+    from api import data
+    from api.routers.courses import comfort_by_season, course_segments
+
+    seg = data.segments_lonlat()
+    street_only = 0
+    winter_at = dt.datetime(prepared.demo_year, 1, 20, 12)
+    for c in data.courses():
+        # each course by distance, and in its own mode (winter courses go underground)
+        for mode, at in {("shortest", None), (c.mode, winter_at if c.mode == "winter" else None)}:
+            weights, _ = data.route_weights(mode, at)
+            route = data.course_route(c, weights)
+            sids, lengths = course_segments(route)
+            assert abs(lengths.sum() - route["length_m"]) < 0.1, c.course_id
+            kinds = seg.loc[sids, "kind"]
+            if route["underground_share"] == 0.0:
+                street_only += 1
+                # matching by nearest segment midpoint put 13 % of the street route of
+                # station-susukino-underground on underground walkways beside or below it
+                assert (kinds != "underground").all(), (c.course_id, mode)
+                assert (kinds == "street").any()
+            else:
+                assert (kinds == "underground").any()
+            rows, _ = comfort_by_season(c, route, prepared.demo_year)
+            assert [r["season"] for r in rows] == ["DJF", "MAM", "JJA", "SON"]
+            assert rows[0]["mean_utci_c"] is not None and rows[2]["mean_utci_c"] is not None
+    assert street_only >= len(data.courses())

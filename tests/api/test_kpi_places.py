@@ -6,7 +6,10 @@ from fastapi.testclient import TestClient
 
 
 def test_kpi_sections(client: TestClient) -> None:
+    from api import data
+
     client.get("/courses/sosei-river-walk")  # one counted view
+    data.clear_ttl_cache()  # the sections are kept a minute per process
     b = client.get("/v1/kpi").json()
     assert set(b) == {"places", "steps", "content_views"}
     assert b["places"]["target_ratio"] == 2.0
@@ -19,11 +22,11 @@ def test_kpi_sections(client: TestClient) -> None:
 def test_page_views_count_per_day_and_page(client: TestClient, prepared) -> None:
     from api.pageviews import daily_views
 
-    before = daily_views(prepared.store)
+    before = daily_views(prepared.store, prepared.cache_dir)
     n0 = int(before.loc[before["page"] == "/map/comfort", "views"].sum())
     client.get("/map/comfort?season=JJA&hour=12")
     client.get("/map/comfort?season=DJF&hour=12")
-    after = daily_views(prepared.store)
+    after = daily_views(prepared.store, prepared.cache_dir)
     assert int(after.loc[after["page"] == "/map/comfort", "views"].sum()) == n0 + 2
     assert set(after.columns) == {"day", "page", "views", "simulated"}  # nothing per visitor
 
