@@ -19,6 +19,7 @@ import pandas as pd
 import shapely
 
 from sensors.errors import FileFormatError, OSMSourceError
+from sensors.readers import read_layer
 
 #: The embedded destinations file.
 DESTINATIONS_FILE = Path(__file__).resolve().parent / "data" / "destinations.geojson"
@@ -70,15 +71,7 @@ def load_destinations(path: str | Path | None = None) -> gpd.GeoDataFrame:
         The file is missing, unreadable, lacks ``category``, or holds non-point features.
     """
     p = Path(path) if path is not None else DESTINATIONS_FILE
-    if not p.is_file():
-        raise FileFormatError(
-            f"destinations file {p} not found; pass a GeoJSON of point features with a "
-            "'category' property"
-        )
-    try:
-        gdf = gpd.read_file(p)
-    except Exception as exc:  # pyogrio raises several error types
-        raise FileFormatError(f"{p.name}: cannot read as GeoJSON: {exc}") from exc
+    gdf = read_layer(p, "a GeoJSON of destination points with a 'category' property")
     if "category" not in gdf.columns:
         raise FileFormatError(
             f"{p.name}: field category is missing; expected a 'category' property on every "
@@ -97,7 +90,7 @@ def load_destinations(path: str | Path | None = None) -> gpd.GeoDataFrame:
         raise FileFormatError(
             f"{p.name}: feature {i} has an empty category; give every feature one"
         )
-    gdf = gdf.set_crs("EPSG:4326") if gdf.crs is None else gdf.to_crs("EPSG:4326")
+
     for col in ("name_en", "name_ja", "located_by"):
         if col not in gdf.columns:
             gdf[col] = ""

@@ -25,6 +25,7 @@ from comfort.errors import PlacesError
 from comfort.places import PLACE_COLUMNS, check_places
 from sensors.area import CRS, load_blocks
 from sensors.errors import FileFormatError
+from sensors.readers import read_layer
 
 #: The embedded default places layer.
 PLACES_FILE = Path(__file__).resolve().parent / "data" / "places.geojson"
@@ -321,18 +322,10 @@ def load_places(path: str | Path | None = None) -> gpd.GeoDataFrame:
         The layer breaks the schema (missing column, duplicate id, bad hours, ...).
     """
     p = Path(path) if path is not None else PLACES_FILE
-    if not p.is_file():
-        raise FileFormatError(
-            f"places file {p} not found; pass a GeoJSON with the columns of docs/PLACES.md "
-            "or leave it out to use the embedded layer."
-        )
-    try:
-        gdf = gpd.read_file(p)
-    except Exception as exc:  # pyogrio raises several error types
-        raise FileFormatError(f"{p.name}: cannot read as GeoJSON: {exc}") from exc
-    if gdf.crs is None:
-        gdf = gdf.set_crs("EPSG:4326")
-    gdf = gdf.to_crs("EPSG:4326")
+    gdf = read_layer(
+        p,
+        "a GeoJSON with the columns of docs/PLACES.md, or leave it out to use the embedded layer",
+    )
     for col, default in (("open_min", 0), ("close_min", 1440)):
         if col not in gdf.columns:
             gdf[col] = default

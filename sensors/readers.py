@@ -14,6 +14,7 @@ import hashlib
 import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -42,6 +43,40 @@ def sha256_file(path: str | Path, chunk_bytes: int = 1 << 22) -> str:
         while chunk := fh.read(chunk_bytes):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def read_layer(path: str | Path, hint: str) -> Any:
+    """
+    A vector layer (GeoJSON or any OGR format) in EPSG:4326, or a clear error.
+
+    Parameters
+    ----------
+    path
+        The file.
+    hint
+        What the caller expects, said when the file is missing (e.g. "a GeoJSON of point
+        features with a 'category' property").
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        In EPSG:4326 (a layer without a CRS is taken as EPSG:4326, as GeoJSON specifies).
+
+    Raises
+    ------
+    FileFormatError
+        The file is missing or cannot be read as a vector layer.
+    """
+    import geopandas as gpd
+
+    p = Path(path)
+    if not p.is_file():
+        raise FileFormatError(f"{p.name} not found at {p}; pass {hint}")
+    try:
+        gdf = gpd.read_file(p)
+    except Exception as exc:  # pyogrio raises several error types
+        raise FileFormatError(f"{p.name}: cannot read as GeoJSON: {exc}") from exc
+    return gdf.set_crs("EPSG:4326") if gdf.crs is None else gdf.to_crs("EPSG:4326")
 
 
 def _line_of_offset(data: bytes, offset: int) -> int:
