@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sys
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -48,3 +49,20 @@ class NoDelayH11Protocol(H11Protocol):
         """Set ``TCP_NODELAY``, then hand over to uvicorn."""
         set_nodelay(transport)
         super().connection_made(transport)
+
+
+def uvicorn_argv(host: str, port: int, workers: int = 1, log_level: str = "warning") -> list[str]:
+    """
+    The command that serves the app as ``kaiteki serve`` does, for tests and benchmarks that
+    start it in a subprocess (factory app, TCP_NODELAY protocol).
+
+    Examples
+    --------
+    >>> uvicorn_argv("127.0.0.1", 8000)[-4:]
+    ['--http', 'api.http_protocol:NoDelayH11Protocol', '--log-level', 'warning']
+    """
+    return [
+        sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",
+        "--host", host, "--port", str(port), "--workers", str(workers),
+        "--http", HTTP_PROTOCOL, "--log-level", log_level,
+    ]  # fmt: skip

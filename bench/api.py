@@ -32,7 +32,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -44,7 +43,7 @@ import httpx
 import numpy as np
 import psutil
 
-from api.http_protocol import HTTP_PROTOCOL
+from api.http_protocol import uvicorn_argv
 from bench._harness import peak_rss_mb, record
 
 CONNECTIONS = 32
@@ -219,23 +218,7 @@ def serve(workers: int = WORKERS) -> Iterator[tuple[str, int]]:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "api.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--http",
-            HTTP_PROTOCOL,
-            "--log-level",
-            "warning",
-        ],
+        uvicorn_argv("127.0.0.1", port, workers),
         cwd=REPO,
         env=dict(os.environ),
     )

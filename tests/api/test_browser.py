@@ -12,13 +12,14 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+
+from api.http_protocol import uvicorn_argv
 
 pytestmark = pytest.mark.browser
 
@@ -61,19 +62,7 @@ def server(prepared, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log_path = tmp_path_factory.mktemp("server") / "uvicorn.log"
     log = log_path.open("wb")
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "api.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
+        uvicorn_argv("127.0.0.1", port),
         cwd=REPO,
         env=dict(os.environ),
         stdout=log,
