@@ -81,38 +81,20 @@ def test_area_export_graphml(sapporo_graph, tmp_path: Path) -> None:
     assert ox.load_graphml(out).number_of_nodes() == sapporo_graph.number_of_nodes()
 
 
+def _kaiteki(env: dict[str, str], *args: str) -> str:
+    """Run the ``kaiteki`` CLI in its own process (as a user would) and return its stdout."""
+    cmd = [sys.executable, "-c", "from api.cli import main; main()", *args]
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+
+
 def test_area_build_from_osm_then_back_to_default(tmp_path: Path) -> None:
     env = {**os.environ, "KAITEKI_CACHE_DIR": str(tmp_path / "cache")}
-    kaiteki = [sys.executable, "-c", "from api.cli import main; main()"]
-    built = subprocess.run(
-        [*kaiteki, "area", "build", "--osm", str(TEST_PBF), "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    report = json.loads(built.stdout)
+    report = json.loads(_kaiteki(env, "area", "build", "--osm", str(TEST_PBF), "--json"))
     assert report["ways_dropped_clipped"] > 0 and report["nodes"] > 0
-    info = json.loads(
-        subprocess.run(
-            [*kaiteki, "area", "info", "--json"],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    )
+    info = json.loads(_kaiteki(env, "area", "info", "--json"))
     assert info["nodes"] == report["nodes"] and info["underground_km"] == 0
-    subprocess.run([*kaiteki, "area", "build"], env=env, capture_output=True, check=True)
-    info = json.loads(
-        subprocess.run(
-            [*kaiteki, "area", "info", "--json"],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    )
+    _kaiteki(env, "area", "build")
+    info = json.loads(_kaiteki(env, "area", "info", "--json"))
     assert info["underground_km"] > 1.0
 
 
