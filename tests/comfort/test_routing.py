@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import json
 
 import networkx as nx
@@ -14,6 +15,32 @@ from comfort.errors import RoutingError
 from comfort.network import lines_to_graph
 
 NOON = 12 * 60
+
+ROUTING_MODULES = (R, R.graph, R.costs, R.search, R.routes, R.reach)
+
+
+@pytest.mark.parametrize("module", ROUTING_MODULES, ids=lambda m: m.__name__)
+def test_doctests(module):
+    assert doctest.testmod(module).failed == 0
+
+
+def test_public_names_stay_importable_from_the_package():
+    # Names the API, the CLI, walkability, benchmarks and docs/ROUTING.md use as routing.<name>.
+    used = {
+        "CompiledGraph", "EdgeWeights", "Route", "RouteFigures", "Isochrone", "MODES",
+        "KIND_CODES", "KIND_NAMES", "DEFAULT_ALPHA", "WALK_SPEED_M_PER_MIN", "STEP_LENGTH_M",
+        "compile_graph", "edge_weights", "edge_minutes", "open_mask", "shortest_weights_like",
+        "shortest_path_edges", "find_route", "route_lonlat", "round_like_python", "isochrone",
+        "od_matrix", "csr_matrix",
+    }  # fmt: skip
+    assert used <= set(R.__all__)
+    assert [name for name in R.__all__ if not hasattr(R, name)] == []
+
+
+def test_search_kernels_are_cached_numba_functions():
+    # The A* kernels compile once per machine: numba writes them to an on-disk cache.
+    for kernel in (R.search._astar, R.search._path_edges, R.search._heap_push):
+        assert type(kernel._cache).__name__ == "FunctionCache", kernel
 
 
 @pytest.fixture(scope="module")
