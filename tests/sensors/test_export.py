@@ -108,7 +108,7 @@ def test_store_round_trip(store: Store, tmp_path: Path, kind: str, fmt: str) -> 
     assert seen[-1] == (len(original), len(original))
     if fmt in ("geoparquet", "gpkg"):
         assert back.crs.to_epsg() == 4326
-        original = ex._as_geo(original, kind)
+        original = ex.as_geo(original, kind)
     _same(original, back)
     # units and the simulated flag travel with the file
     assert meta["columns"]["time"]["unit"].startswith("ISO 8601")
