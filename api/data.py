@@ -29,7 +29,6 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache, wraps
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
@@ -39,13 +38,15 @@ import xarray as xr
 from api import resources
 from api.errors import BadRequestError, NotFoundError, NotPreparedError
 from api.settings import get_settings
-from comfort import indices, routing
+from comfort import conditions as cond_engine
+from comfort import routing
+from comfort.conditions import CATEGORY_KEYS, Conditions, comfort_and_labels
+from comfort.constants import DAILY_WEATHER_FILE, TZ
+from sensors.conditions import StoredFields, daily_weather_table
+from sensors.conditions import is_simulated as is_simulated
 from sensors.courses import Course, load_courses
 
-TZ = ZoneInfo("Asia/Tokyo")
-
-#: UTCI category labels in the order of the categories (coldest first).
-CATEGORY_KEYS = tuple(c.name_en for c in indices.UTCI_CATEGORIES)
+__all__ = ["CATEGORY_KEYS", "TZ", "comfort_and_labels"]
 
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
@@ -115,9 +116,7 @@ def chikaho_daily() -> pd.DataFrame:
     """The real Chi-Ka-Ho daily counts J1..J5 (mean people per 15 min), by date."""
     from sensors.chikaho import read_chikaho_daily
 
-    return read_chikaho_daily(
-        get_settings().data_file("sapporo_daily_chikaho_subway_weather_2019-2022.csv")
-    )
+    return read_chikaho_daily(get_settings().data_file(DAILY_WEATHER_FILE))
 
 
 @lru_cache(maxsize=2)
@@ -234,12 +233,6 @@ def has_field(year: int) -> bool:
     return field_file(year).exists()
 
 
-def is_simulated(ds: xr.Dataset) -> bool:
-    """Whether a field was computed from simulated sensor readings."""
-    value = ds.attrs.get("simulated", False)
-    return str(value).lower() in ("1", "true", "yes")
-
-
 def any_simulated(years: Iterable[int]) -> bool:
     """Whether any built field among ``years`` was computed from simulated readings."""
     return any(is_simulated(field(y)) for y in years if has_field(y))
@@ -293,12 +286,25 @@ def covers(ds: xr.Dataset, at: dt.datetime) -> bool:
     return pos < len(times) and times[pos] == t
 
 
+class _AppFields(StoredFields):
+    """The app's comfort fields: opened by :func:`field`, hours kept by :func:`_edge_hour`."""
+
+    def hour(
+        self, year: int, position: int
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        return _edge_hour(year, position)
+
+
+@lru_cache(maxsize=1)
+def stored_fields() -> StoredFields:
+    """The comfort fields of the cache folder, as the conditions engine reads them."""
+    return _AppFields(get_settings().cache_dir, open_field=field, lock=_LOAD_LOCK)
+
+
 @lru_cache(maxsize=512)
 @_one_at_a_time
 def _edge_hour(year: int, pos: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-    ds = field(year)
-    utci = np.asarray(ds["utci_c"].isel(time=pos).to_numpy(), dtype=np.float64)
-    return np.asarray(ds["edge"].to_numpy(), dtype=np.int64), utci
+    return StoredFields.hour(stored_fields(), year, pos)
 
 
 def edge_utci(year: int, at: dt.datetime) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
@@ -326,41 +332,42 @@ def place_season(year: int) -> xr.Dataset:
 
 
 @lru_cache(maxsize=1)
-def weather() -> pd.DataFrame:
-    """The real Sapporo daily weather (air temperature, wind, snow depth), by date."""
-    from sensors.weather import read_daily_weather
+def daily_weather() -> pd.DataFrame:
+    """The real Sapporo daily weather by naive date (``sensors.conditions.daily_weather_table``)."""
+    return daily_weather_table(get_settings().data_file(DAILY_WEATHER_FILE))
 
-    return read_daily_weather(
-        get_settings().data_file("sapporo_daily_chikaho_subway_weather_2019-2022.csv")
+
+@lru_cache(maxsize=1024)
+@_one_at_a_time
+def _conditions(at: dt.datetime | None) -> Conditions:
+    return cond_engine.resolve_conditions(at, compiled(), stored_fields(), daily_weather())
+
+
+def conditions(at: dt.datetime | None) -> Conditions:
+    """
+    The conditions at ``at`` (JST when naive; kept per minute): the one engine of the CLI, the
+    API and the pages (:func:`comfort.conditions.resolve_conditions`).
+    """
+    return _conditions(None if at is None else local_naive(at).replace(second=0, microsecond=0))
+
+
+@lru_cache(maxsize=96)
+@_one_at_a_time
+def season_conditions(year: int, season: str, hour: int) -> Conditions:
+    """
+    The conditions of the season × hour mean of the field of ``year``
+    (:func:`comfort.conditions.season_conditions`).
+    """
+    built = has_field(year)
+    return cond_engine.season_conditions(
+        year,
+        season,
+        hour,
+        compiled(),
+        daily_weather(),
+        has_field=built,
+        simulated=built and is_simulated(field(year)),
     )
-
-
-def snow_depth_cm(day: dt.date) -> float:
-    """Snow depth (cm) in Sapporo on ``day`` from the real daily file; 0 outside its period."""
-    w = weather()
-    idx = pd.DatetimeIndex(w.index)
-    hit = np.flatnonzero(idx.date == day)
-    if hit.size == 0:
-        return 0.0
-    value = float(w["snow_depth_cm"].iloc[int(hit[0])])
-    return value if np.isfinite(value) else 0.0
-
-
-def comfort_and_labels(
-    utci_c: npt.NDArray[np.float64],
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.object_]]:
-    """
-    Comfort score (0..1) and UTCI category label per value; NaN UTCI (no estimate) counts as
-    comfortable (no discomfort cost) and is labelled ``"no data"``.
-    """
-    ok = np.isfinite(utci_c)
-    comfort = np.ones(utci_c.shape, dtype=np.float64)
-    labels = np.full(utci_c.shape, "no data", dtype=object)
-    if ok.any():
-        comfort[ok] = np.asarray(indices.comfort_score(utci_c[ok]), dtype=np.float64)
-        codes = np.asarray(indices.utci_category(utci_c[ok])).astype(int)
-        labels[ok] = np.asarray(CATEGORY_KEYS, dtype=object)[codes]
-    return comfort, labels
 
 
 #: Keys of :func:`_route_weights` computed in this process (bounded: reset past the limit).
@@ -426,46 +433,26 @@ def _route_weights(
     mode: str, at: dt.datetime | None, alpha: float
 ) -> tuple[routing.EdgeWeights, routing.EdgeWeights, dict[str, Any]]:
     """
-    Routing weights for a mode at a time, with the comfort field of that year when built.
+    Routing weights for a mode at a time, from the conditions at that time
+    (:func:`conditions`, :func:`comfort.conditions.route_weights`).
 
     Returns
     -------
     (EdgeWeights, EdgeWeights, dict)
         The weights, the ``shortest``-mode weights of the comparison route at the same time,
-        and a note of what was used: ``field_year`` (or None), ``simulated``,
-        ``snow_depth_cm``.
+        and the conditions used (:meth:`comfort.conditions.Conditions.to_dict`).
     """
     if mode not in routing.MODES:
         raise BadRequestError(f"mode must be one of {', '.join(routing.MODES)}; got {mode!r}")
     cg = compiled()
-    note: dict[str, Any] = {"field_year": None, "simulated": False, "snow_depth_cm": 0.0}
-    discomfort = categories = None
-    snow = 0.0
-    if at is not None:
-        local = local_naive(at)
-        snow = snow_depth_cm(local.date())
-        if has_field(local.year) and covers(field(local.year), local):
-            ids, utci = edge_utci(local.year, local)
-            comfort, labels = comfort_and_labels(utci)
-            discomfort = cg.per_edge(1.0 - comfort, ids)
-            categories = cg.per_edge(labels, ids)
-            note.update(field_year=local.year, simulated=is_simulated(field(local.year)))
-    note["snow_depth_cm"] = snow
-    weights = routing.edge_weights(
-        cg,
-        mode,
-        at=at,
-        discomfort=discomfort,
-        utci_category=categories,
-        alpha=alpha,
-        snow_depth_cm=snow,
-    )
+    cond = conditions(at)
+    weights = cond_engine.route_weights(cg, cond, mode, alpha)
     shortest = routing.shortest_weights_like(cg, weights)
     # Everything loaded so far (graph, field, tables) is long-lived: keep the cyclic GC off it
     # (see the module docstring). Young garbage is collected first so that it is not frozen.
     gc.collect(1)
     gc.freeze()
-    return weights, shortest, note
+    return weights, shortest, cond.to_dict()
 
 
 def course_route(c: Course, weights: routing.EdgeWeights) -> dict[str, Any]:
@@ -541,9 +528,12 @@ def clear() -> None:
         scenario_results,
         field,
         _edge_hour,
+        stored_fields,
+        _conditions,
+        season_conditions,
+        daily_weather,
         season_hour,
         place_season,
-        weather,
     ):
         fn.cache_clear()
     _WEIGHTS_SEEN.clear()

@@ -8,7 +8,8 @@ The language comes from ``?lang=ja|en`` when given, else from the ``Accept-Langu
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 LANGUAGES = ("en", "ja")
 DEFAULT_LANGUAGE = "en"
@@ -185,6 +186,55 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "open": {"en": "open", "ja": "開く"},
     "views": {"en": "views", "ja": "閲覧"},
+    # conditions notes (condition_notes): shown whenever a source is not ``exact``
+    "cond_field_other_year": {
+        "en": "Comfort: showing the same date and hour of {year}.",
+        "ja": "快適性：{year}年の同じ日時のデータを表示しています。",
+    },
+    "cond_field_climatology": {
+        "en": "Comfort: mean of the same date and hour over the years with a field.",
+        "ja": "快適性：各年の同じ日時の平均を表示しています。",
+    },
+    "cond_field_none": {
+        "en": "Comfort: no comfort field for this date and hour; routes use distance only.",
+        "ja": "快適性：この日時の快適性データがないため、ルートは距離のみで計算しています。",
+    },
+    "cond_snow_other_year": {
+        "en": "Snow depth {cm} cm: the same date of {year} (real Sapporo record).",
+        "ja": "積雪深 {cm} cm：{year}年の同じ日の実測値です（札幌）。",
+    },
+    "cond_snow_climatology": {
+        "en": "Snow depth {cm} cm: mean of the same days over 2019–2022 (real Sapporo record).",
+        "ja": "積雪深 {cm} cm：2019〜2022年の同じ時期の平均です（札幌の実測）。",
+    },
+    "cond_snow_season": {
+        "en": "Snow depth {cm} cm: mean of this season over 2019–2022 (real Sapporo record).",
+        "ja": "積雪深 {cm} cm：2019〜2022年のこの季節の平均です（札幌の実測）。",
+    },
+    "cond_snow_given": {
+        "en": "Snow depth {cm} cm (given).",
+        "ja": "積雪深 {cm} cm（指定値）。",
+    },
+    "cond_snow_none": {
+        "en": "Snow depth: no record for this date; taken as 0 cm.",
+        "ja": "積雪深：この日の記録がないため 0 cm としています。",
+    },
+    "cond_weather_other_year": {
+        "en": "Weather: the same date of {year} (real Sapporo record).",
+        "ja": "天気：{year}年の同じ日の実測値です（札幌）。",
+    },
+    "cond_weather_climatology": {
+        "en": "Weather: mean of the same days over 2019–2022 (real Sapporo record).",
+        "ja": "天気：2019〜2022年の同じ時期の平均です（札幌の実測）。",
+    },
+    "cond_weather_none": {
+        "en": "Weather: no record for this date.",
+        "ja": "天気：この日の記録はありません。",
+    },
+    "cond_walkways_closed": {
+        "en": "Closed at this hour: {names}.",
+        "ja": "この時間は閉鎖中：{names}。",
+    },
 }
 
 #: UTCI category labels are provided by ``comfort.indices``; these are the season codes.
@@ -253,3 +303,46 @@ def translator(lang: str) -> Callable[..., str]:
         return text.format(**fields) if fields else text
 
     return t
+
+
+def condition_notes(conditions: Mapping[str, Any], lang: str) -> list[str]:
+    """
+    A short note for each part of a ``conditions`` object (``Conditions.to_dict()``) whose
+    source is not ``exact``, and for walkways closed at that hour, in ``lang``.
+
+    Examples
+    --------
+    >>> cond = {"field_source": "same_day_other_year", "field_year": 2022,
+    ...         "snow_source": "exact", "snow_depth_cm": 12.0, "snow_date": "2022-01-20",
+    ...         "weather": {"source": "exact"}, "walkways_closed": []}
+    >>> condition_notes(cond, "ja")
+    ['快適性：2022年の同じ日時のデータを表示しています。']
+    """
+    t = translator(lang)
+    notes: list[str] = []
+    field_source = conditions.get("field_source", "none")
+    if field_source == "same_day_other_year":
+        notes.append(t("cond_field_other_year", year=conditions.get("field_year")))
+    elif field_source in ("climatology", "none"):
+        notes.append(t(f"cond_field_{field_source}"))
+    snow_source = conditions.get("snow_source", "none")
+    cm = f"{conditions.get('snow_depth_cm') or 0:.0f}"
+    snow_date = conditions.get("snow_date")
+    if snow_source == "same_day_other_year":
+        notes.append(t("cond_snow_other_year", cm=cm, year=str(snow_date)[:4]))
+    elif snow_source == "climatology" and conditions.get("aggregation"):
+        notes.append(t("cond_snow_season", cm=cm))
+    elif snow_source in ("climatology", "given", "none"):
+        notes.append(t(f"cond_snow_{snow_source}", cm=cm))
+    weather = conditions.get("weather") or {}
+    weather_source = weather.get("source", "none")
+    if weather_source == "same_day_other_year":
+        notes.append(t("cond_weather_other_year", year=str(weather.get("date"))[:4]))
+    elif weather_source == "climatology" and conditions.get("aggregation"):
+        pass  # a season mean: its weather is a mean of the season by construction
+    elif weather_source in ("climatology", "none"):
+        notes.append(t(f"cond_weather_{weather_source}"))
+    closed = conditions.get("walkways_closed") or []
+    if closed:
+        notes.append(t("cond_walkways_closed", names=", ".join(closed)))
+    return notes

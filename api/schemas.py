@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -33,6 +33,40 @@ class RouteFiguresOut(BaseModel):
     geometry: dict[str, Any] = Field(description="GeoJSON LineString, lon/lat.")
 
 
+SourceOut = Literal["exact", "same_day_other_year", "climatology", "given", "none"]
+
+
+class WeatherOut(BaseModel):
+    """Daily weather of the day (real Sapporo record, or its stand-in: ``source``)."""
+
+    air_temp_c: float | None = Field(description="Daily mean air temperature (°C).")
+    wind_speed_m_s: float | None = Field(description="Daily mean wind speed (m/s).")
+    precip_mm: float | None = Field(description="Daily precipitation (mm).")
+    source: SourceOut
+    date: str | None = Field(description="The day the values are from (None: a mean).")
+
+
+class ConditionsOut(BaseModel):
+    """The conditions a route or map was computed under, and where each came from."""
+
+    at: str | None = Field(description="The time (JST), None for a season mean.")
+    field_year: int | None = Field(description="Year of the comfort field used.")
+    field_time: str | None = Field(description="The field hour used (JST).")
+    field_source: SourceOut = Field(
+        description="exact, same_day_other_year, climatology or none (docs/CONDITIONS.md)."
+    )
+    simulated: bool = Field(description="True when the field comes from simulated readings.")
+    snow_depth_cm: float | None = Field(description="Snow depth of the day (cm).")
+    snow_source: SourceOut
+    snow_date: str | None = Field(description="The day the snow depth is from.")
+    weather: WeatherOut
+    walkways_open: bool = Field(description="Whether every walkway with opening hours is open.")
+    walkways_closed: list[str] = Field(description="Walkways closed at that time.")
+    aggregation: dict[str, Any] | None = Field(
+        default=None, description="For a season × hour mean: year, season, hour, statistic."
+    )
+
+
 class RouteOut(RouteFiguresOut):
     """A route and the shortest route for comparison."""
 
@@ -45,6 +79,7 @@ class RouteOut(RouteFiguresOut):
     comfort_field: bool = Field(description="Whether a comfort field was used.")
     field_year: int | None
     simulated: bool = Field(description="True when the comfort field comes from simulated data.")
+    conditions: ConditionsOut
     origin_snap_m: float
     destination_snap_m: float
     walking_speed_kmh: float

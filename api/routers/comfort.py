@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query
 
 from api import data
 from api.deps import SettingsDep
-from api.errors import BadRequestError
-from api.routers.route import parse_at
+from api.errors import BadRequestError, NotPreparedError
+from api.wayfinding import parse_at
 from comfort import indices
 
 router = APIRouter(prefix="/v1", tags=["comfort"])
@@ -100,6 +100,10 @@ def comfort(
     """
     UTCI (°C), UTCI stress category and comfort score (0..1) of every street segment, as a
     GeoJSON FeatureCollection, for one hour of the comfort field or a season × hour mean.
+
+    ``properties.conditions`` says where the field hour, snow depth and weather came from
+    (for a time outside the built fields: the same date and hour of the nearest built year;
+    docs/CONDITIONS.md).
     """
     box = parse_bbox(bbox)
     if season is not None or hour is not None:
@@ -113,20 +117,23 @@ def comfort(
         utci = np.asarray(agg["utci_c"].sel(season=season, hour=hour).to_numpy(), dtype=float)
         ids = np.asarray(agg["edge"].to_numpy())
         when: dict[str, Any] = {"year": y, "season": season, "hour": hour, "aggregation": "mean"}
-        simulated = data.is_simulated(data.field(y))
+        cond = data.season_conditions(y, season, hour)
     else:
-        at = parse_at(time, settings.demo_year)
-        local = data.local_naive(at)
-        ids, utci = data.edge_utci(local.year, local)
+        local = parse_at(time, data.same_time_in(settings.demo_year))
+        cond = data.conditions(local)
+        if cond.edge_ids is None or cond.utci_c is None:
+            data.edge_utci(local.year, local)  # raises why: field not built, or hour outside it
+            raise NotPreparedError(f"no comfort field for {local:%Y-%m-%d %H:%M} JST")
+        ids, utci = cond.edge_ids, cond.utci_c
         when = {"time": local.isoformat(), "time_zone": "Asia/Tokyo"}
-        simulated = data.is_simulated(data.field(local.year))
     feats = comfort_features(utci, ids, box)
     return {
         "type": "FeatureCollection",
         "features": feats,
         "properties": {
             **when,
-            "simulated": simulated,
+            "simulated": cond.simulated,
+            "conditions": cond.to_dict(),
             "count": len(feats),
             "categories": [
                 {

@@ -18,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 
 from api import data, pageviews, resources
 from api.deps import LangDep, SettingsDep
-from api.i18n import translator
+from api.i18n import condition_notes, translator
 from comfort.indices import in_neutral_band
 from maps.comfort import category_legend
 
@@ -94,22 +94,19 @@ def home(
     Where is it pleasant to walk now: the comfort map of this date and hour in the demo year
     (``?at=`` picks another time), the route planner, the courses.
     """
-    from api.routers.route import parse_at
+    from api.wayfinding import parse_at
     from maps.comfort import comfort_map
     from maps.offline import map_parts
 
-    when = parse_at(at, settings.demo_year)
+    when = parse_at(at, data.same_time_in(settings.demo_year))
     year = when.year
-    at_hour = data.local_naive(when).replace(minute=0, second=0, microsecond=0)
+    at_hour = when.replace(minute=0)
+    cond = data.conditions(at_hour)
     blocks, tiles = _blocks_and_tiles(settings)
     segs = data.segments_lonlat()
-    utci = ids = None
-    simulated = False
-    pleasant_pct = None
-    if data.has_field(year) and data.covers(data.field(year), at_hour):
-        ids, utci = data.edge_utci(year, at_hour)
-        simulated = data.is_simulated(data.field(year))
-        pleasant_pct = _pleasant_share(segs, ids, utci)
+    ids, utci = cond.edge_ids, cond.utci_c
+    simulated = cond.simulated
+    pleasant_pct = None if utci is None else _pleasant_share(segs, ids, utci)
     m = comfort_map(segs, ids, utci, blocks, lang=lang, tiles=tiles, simulated=simulated)
     return render(
         request,
@@ -123,6 +120,7 @@ def home(
         at=at_hour,
         has_field=utci is not None,
         pleasant_pct=pleasant_pct,
+        notes=condition_notes(cond.to_dict(), lang),
         courses=data.courses(),
         default_at=at_hour.strftime("%Y-%m-%dT%H:00"),
     )
@@ -163,7 +161,8 @@ def map_comfort(
     agg = data.season_hour(year)
     ids = agg["edge"].to_numpy()
     utci = agg["utci_c"].sel(season=season, hour=hour).to_numpy()
-    simulated = data.is_simulated(data.field(year))
+    cond = data.season_conditions(year, season, hour)
+    simulated = cond.simulated
     blocks, tiles = _blocks_and_tiles(settings)
     segs = data.segments_lonlat()
     m = comfort_map(segs, ids, utci, blocks, lang=lang, tiles=tiles, simulated=simulated)
@@ -181,6 +180,7 @@ def map_comfort(
         season=season,
         hour=hour,
         pleasant_pct=_pleasant_share(segs, ids, utci),
+        notes=condition_notes(cond.to_dict(), lang),
     )
 
 

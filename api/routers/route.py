@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from api import data
+from api import data, wayfinding
 from api.deps import SettingsDep
 from api.errors import BadRequestError
 from api.schemas import RouteOut
@@ -58,16 +58,13 @@ def parse_lonlat(text: str, name: str) -> tuple[float, float]:
 
 
 def parse_at(at: str | None, demo_year: int) -> dt.datetime:
-    """``at`` as a datetime (JST when no zone); default: now's date and hour in the demo year."""
+    """
+    ``at`` as naive JST (:func:`api.wayfinding.parse_at`); default: now's date and hour in
+    the demo year.
+    """
     if at is None:
         return data.same_time_in(demo_year)
-    try:
-        return dt.datetime.fromisoformat(at)
-    except ValueError:
-        raise BadRequestError(
-            f"at must be an ISO 8601 date-time such as 2022-01-20T08:00 (JST when no zone); "
-            f"got {at!r}"
-        ) from None
+    return wayfinding.parse_at(at, data.same_time_in(demo_year))
 
 
 def route_dict(
@@ -77,30 +74,8 @@ def route_dict(
     mode: str,
     alpha: float,
 ) -> dict[str, Any]:
-    """
-    The route object of ``GET /v1/route`` (before validation against :class:`RouteOut`).
-
-    Parameters
-    ----------
-    origin, destination
-        ``(lon, lat)`` in degrees.
-    when
-        The time of the route (JST when naive).
-    mode, alpha
-        Routing mode and comfort weight α.
-    """
-    weights, shortest, note = data.route_weights_pair(mode, when, alpha)
-    r = routing.route_lonlat(
-        data.compiled(),
-        origin,
-        destination,
-        weights,
-        category_order=data.CATEGORY_KEYS,
-        shortest_weights=shortest,
-    )
-    out = r.to_dict()
-    out.update(at=when.isoformat(), field_year=note["field_year"], simulated=note["simulated"])
-    return out
+    """The route object of ``GET /v1/route`` (:func:`api.wayfinding.route_answer`)."""
+    return wayfinding.route_answer(origin, destination, when, mode, alpha)
 
 
 @router.get("/route", response_model=RouteOut)
@@ -128,9 +103,10 @@ async def route(
     """
     A walking route between two points for a mode and time, with the shortest route's figures.
 
-    The comfort field of the year of ``at`` is used when it has been built (else distance only;
-    ``comfort_field`` says which). ``simulated`` is true when that field comes from simulated
-    sensor readings.
+    ``conditions`` says what the route was computed under (comfort field hour, snow depth,
+    weather, walkways) and where each came from: ``exact``, ``same_day_other_year``,
+    ``climatology`` or ``none`` (docs/CONDITIONS.md). ``simulated`` is true when the field
+    comes from simulated sensor readings.
     """
     origin = parse_lonlat(from_, "from")
     destination = parse_lonlat(to, "to")
@@ -156,19 +132,9 @@ def isochrone(
 ) -> dict[str, Any]:
     """
     Where one can walk within ``minutes`` from a point: a GeoJSON Feature (polygon of the
-    reached street pieces, buffered 25 m) with the number of nodes reached.
+    reached street pieces, buffered 25 m) with the number of nodes reached and the
+    ``conditions`` it was computed under.
     """
     origin = parse_lonlat(from_, "from")
     when = parse_at(at, settings.demo_year)
-    weights, note = data.route_weights(mode, when)
-    cg = data.compiled()
-    node, snap_m = cg.snap(origin[0], origin[1], level=0)
-    iso = routing.isochrone(cg, weights, node, minutes)
-    feature = iso.to_geojson()
-    feature["properties"].update(
-        mode=mode,
-        at=when.isoformat(),
-        origin_snap_m=round(snap_m, 1),
-        snow_depth_cm=note["snow_depth_cm"],
-    )
-    return feature
+    return wayfinding.isochrone_answer(origin, minutes, when, mode)

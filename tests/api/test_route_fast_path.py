@@ -39,7 +39,12 @@ def _reference(mode: str, at: str, origin: tuple[float, float], dest: tuple[floa
     out["shortest"]["geometry"]["coordinates"] = [
         [round(float(a), 7), round(float(b), 7)] for a, b in r.shortest.coords_lonlat
     ]
-    out.update(at=when.isoformat(), field_year=note["field_year"], simulated=note["simulated"])
+    out.update(
+        at=when.isoformat(timespec="minutes"),
+        field_year=note["field_year"],
+        simulated=note["simulated"],
+        conditions=data.conditions(when).to_dict(),
+    )
     return RouteOut.model_validate(out).model_dump(mode="json")
 
 
