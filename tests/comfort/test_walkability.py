@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import json
 
 import geopandas as gpd
@@ -18,6 +19,22 @@ from comfort import walkability as W
 from comfort.errors import InputRangeError
 from sensors.destinations import destinations_from_osm_file, load_destinations
 from sensors.errors import FileFormatError, OSMSourceError
+
+
+@pytest.mark.parametrize("module", [W, W.measures, W.aggregation], ids=lambda m: m.__name__)
+def test_doctests(module):
+    assert doctest.testmod(module).failed == 0
+
+
+def test_public_names_stay_importable_from_the_package():
+    # Names the CLI, the API and the tests use as walkability.<name>.
+    used = {
+        "node_walkability", "comfort_adjusted", "composite_index", "intersection_count",
+        "network_reach", "street_counts", "walkway_entrances", "walkability_tables",
+        "aggregate_to_polygons", "WEIGHTS", "SUMMARY_COLUMNS",
+    }  # fmt: skip
+    assert used <= set(W.__all__)
+    assert [name for name in W.__all__ if not hasattr(W, name)] == []
 
 
 @pytest.fixture(scope="module")
