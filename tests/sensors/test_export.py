@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
+from comfort.qcflags import QCFlag
 from sensors import export as ex
 from sensors.errors import ExportError, FieldNotFoundError
 from sensors.ingest import ingest_file, ingest_records
@@ -87,7 +88,7 @@ def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
             xs = x.astype(object).where(x.notna(), None).tolist()
             ys = y.astype(object).where(y.notna(), None).tolist()
             assert xs == ys, col
-        assert str(x.dtype) == str(y.dtype) or col == "qc", (col, x.dtype, y.dtype)
+        assert str(x.dtype) == str(y.dtype), (col, x.dtype, y.dtype)
 
 
 CASES = [(k, f) for k in ("readings", "counts", "steps", "survey") for f in ex.FORMATS_BY_KIND[k]]
@@ -110,6 +111,10 @@ def test_store_round_trip(store: Store, tmp_path: Path, kind: str, fmt: str) -> 
         assert back.crs.to_epsg() == 4326
         original = ex.as_geo(original, kind)
     _same(original, back)
+    # QC flags: the integer mask, and readable names derived from it (no `qc` text column)
+    assert "qc" not in back.columns
+    names = [",".join(QCFlag(int(m)).names()) for m in back["qc_flags"]]
+    assert back["qc_flag_names"].tolist() == names
     # units and the simulated flag travel with the file
     assert meta["columns"]["time"]["unit"].startswith("ISO 8601")
     unit_col = {"readings": "air_temp_c", "counts": "count", "steps": "steps",
@@ -258,3 +263,12 @@ def test_cli_export_and_errors(
     res = runner.invoke(app, ["export", "field", "--format", "netcdf", "--out", str(out)])
     assert isinstance(res.exception, FieldNotFoundError)
     assert "kaiteki comfort build" in str(res.exception)
+
+
+def test_flag_names_come_from_the_mask() -> None:
+    flags = np.array([0, QCFlag.RANGE | QCFlag.DUPLICATE, QCFlag.ESTIMATED], dtype="uint32")
+    frame = pd.DataFrame({"time": [1, 2, 3], "qc_flags": flags, "qc": ["stale", "", ""], "x": 1})
+    out = ex.with_flag_names(frame)
+    assert list(out.columns) == ["time", "qc_flags", "qc_flag_names", "x"]
+    assert out["qc_flag_names"].tolist() == ["", "range,duplicate", "estimated"]
+    assert out["qc_flags"].dtype == np.uint32 and out["qc_flags"].tolist() == [0, 17, 1024]
