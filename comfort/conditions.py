@@ -306,7 +306,7 @@ class Conditions:
             ),
             "field_source": self.field_source,
             "simulated": self.simulated,
-            "snow_depth_cm": _rounded(self.snow.value, 1),
+            "snow_depth_cm": self.snow.value,
             "snow_source": self.snow.source,
             "snow_date": None if self.snow.date is None else self.snow.date.isoformat(),
             "weather": weather,

@@ -58,3 +58,46 @@ def test_walkability_levels(client: TestClient) -> None:
         ]
         assert scores and all(0 <= s <= 100 for s in scores)
     assert client.get("/v1/walkability?level=city").status_code == 422
+
+
+def test_comfort_outside_the_fields_says_where_it_came_from(client: TestClient) -> None:
+    b = client.get("/v1/comfort?time=2025-01-20T08:00").json()
+    cond = b["properties"]["conditions"]
+    assert cond["field_source"] == "same_day_other_year" and cond["field_year"] == 2022
+    assert cond["field_time"] == "2022-01-20T08:00"
+    assert cond["snow_source"] == "same_day_other_year" and cond["snow_depth_cm"] > 0
+    assert b["properties"]["time"] == "2025-01-20T08:00:00"
+    assert sum(1 for f in b["features"] if f["properties"]["utci_c"] is not None) > 100
+    exact = client.get("/v1/comfort?time=2022-01-20T08:00").json()
+    assert exact["properties"]["conditions"]["field_source"] == "exact"
+    assert [f["properties"]["utci_c"] for f in exact["features"]] == [
+        f["properties"]["utci_c"] for f in b["features"]
+    ]
+
+
+def test_season_comfort_conditions(client: TestClient) -> None:
+    cond = client.get("/v1/comfort?season=DJF&hour=2").json()["properties"]["conditions"]
+    assert cond["field_year"] == 2022 and cond["field_source"] == "exact"
+    assert cond["snow_source"] == "climatology" and cond["snow_depth_cm"] > 10
+    assert cond["walkways_open"] is False and "Chi-Ka-Ho" in cond["walkways_closed"]
+    assert cond["aggregation"] == {"year": 2022, "season": "DJF", "hour": 2, "statistic": "mean"}
+
+
+def test_isochrone_carries_conditions(client: TestClient) -> None:
+    props = client.get("/v1/isochrone?from=141.35038,43.06738&at=2025-01-20T08:00").json()[
+        "properties"
+    ]
+    assert props["conditions"]["snow_source"] == "same_day_other_year"
+    assert props["snow_depth_cm"] == props["conditions"]["snow_depth_cm"]
+
+
+def test_pages_note_sources_that_are_not_exact(client: TestClient) -> None:
+    ja = client.get("/?at=2025-01-20T08:00&lang=ja").text
+    assert "2022年の同じ日時のデータを表示しています" in ja
+    assert "2022年の同じ日の実測値" in ja
+    en = client.get("/?at=2025-01-20T08:00&lang=en").text
+    assert "showing the same date and hour of 2022" in en
+    exact = client.get("/?at=2022-01-20T08:00&lang=en").text
+    assert "data-conditions-notes" not in exact  # every source exact: no note
+    season = client.get("/map/comfort?season=DJF&hour=8&lang=en").text
+    assert "mean of this season over 2019–2022" in season
