@@ -22,6 +22,7 @@ from api.cli._common import console, print_json, settings
 from api.cli.route import compiled_graph
 from comfort import walkability
 from comfort.errors import RoutingError
+from sensors.conditions import is_simulated
 from sensors.destinations import destinations_from_osm_file, load_destinations
 
 walk_app = typer.Typer(help="Walkability scores of the walking network.", no_args_is_help=True)
@@ -50,7 +51,7 @@ def _season_comfort(cg, season: str, hour: int, year: int | None):  # type: igno
         )
     except RoutingError as exc:
         return None, f"comfort field {y} does not fit this network ({exc}); left out"
-    simulated = str(ds.attrs.get("simulated", False)).lower() in ("1", "true", "yes")
+    simulated = is_simulated(ds)
     note = f"comfort-adjusted: mean comfort of {season} {y} at {hour:02d}:00 ({sel.size} hours)"
     return per_edge, note + (" from simulated sensor readings" if simulated else "")
 
