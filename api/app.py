@@ -4,22 +4,34 @@ The kaiteki web application: JSON under ``/v1`` and HTML pages, served by ``kait
 ``create_app`` is the factory (tests build their own app with their own settings): one router
 per resource in ``api/routers``, settings through the ``SettingsDep`` dependency, one exception
 handler for domain errors (``api.errors``, every error status documented in the OpenAPI schema),
-a request body size limit (413), security headers and a Content-Security-Policy on every
-response, CORS only for the origins in ``KAITEKI_CORS_ORIGINS`` (default: same origin only),
-Leaflet and the page assets served from ``/static`` (no CDN), OpenAPI docs at ``/docs``. Logging is configured
-here and in the CLI entry point only.
+one error boundary for everything else (a generic 500 with a request id), authentication of the
+write endpoints before their body is read, a request body size limit (413) and read timeout
+(408), security headers and a Content-Security-Policy on every response (errors and 500s
+included), CORS only for the origins in ``KAITEKI_CORS_ORIGINS`` (default: same origin only),
+Leaflet and the page assets served from ``/static`` (no CDN), OpenAPI docs at ``/docs``. Logging
+is configured here and in the CLI entry point only. The lifespan reads the key, registry and
+batch-digest snapshots and starts the spool writer (``api.writer``): no request writes the
+store.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
+from api.deps import IngestContext
 from api.errors import error_responses, install_error_handlers
-from api.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from api.middleware import (
+    BodyLimitMiddleware,
+    ErrorBoundaryMiddleware,
+    IngestAuthMiddleware,
+    SecurityHeadersMiddleware,
+)
 from api.routers import (
     area,
     comfort,
@@ -37,11 +49,13 @@ from maps.offline import STATIC_DIR, STATIC_URL
 DESCRIPTION = """
 Walkability and thermal comfort for downtown Sapporo (kaiteki, 快適).
 
-JSON under `/v1`; errors are JSON `{"error", "message", "status"}`. The POST ingest endpoints
-need an API key (`X-API-Key`, created with `kaiteki keys create NAME`) and take at most
+JSON under `/v1`; errors are JSON `{"error", "message", "status", "request_id"}` (the id is
+also the `X-Request-ID` header). The POST ingest endpoints need an API key (`X-API-Key`,
+created with `kaiteki keys create NAME`), checked before the body is read, and take at most
 `KAITEKI_MAX_BATCH_ROWS` rows (default 10,000) and `KAITEKI_MAX_BODY_BYTES` bytes (default 5 MB)
-per request (413 beyond). Anything computed from simulated sensor data carries
-`"simulated": true`.
+per request (413 beyond). An accepted batch is validated and durably queued; the store's
+writer commits it within seconds. A busy store answers 503 with `Retry-After`. Anything
+computed from simulated sensor data carries `"simulated": true`.
 """
 
 
@@ -57,10 +71,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     s = settings or get_settings()
-    app = FastAPI(title="kaiteki", description=DESCRIPTION, version="0.1.0")
+    ingest_ctx = IngestContext.create(s)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from starlette.concurrency import run_in_threadpool
+
+        await run_in_threadpool(ingest_ctx.warm)
+        ingest_ctx.writer.start()
+        try:
+            yield
+        finally:
+            await run_in_threadpool(ingest_ctx.writer.stop)
+
+    app = FastAPI(title="kaiteki", description=DESCRIPTION, version="0.1.0", lifespan=lifespan)
+    app.state.ingest = ingest_ctx
     if settings is not None:
         app.dependency_overrides[get_settings] = lambda: settings
-    app.add_middleware(BodyLimitMiddleware, max_bytes=s.max_body_bytes)
+    # innermost first: the body limits, then the key check before any body is read
+    app.add_middleware(BodyLimitMiddleware, max_bytes=s.max_body_bytes, timeout_s=s.body_timeout_s)
+    app.add_middleware(
+        IngestAuthMiddleware, paths=ingest.WRITE_PATHS, verify=ingest_ctx.keys.verify
+    )
     if s.cors_origins:
         # Browsers on other origins may call the API only when configured; by default no
         # Access-Control-Allow-Origin is sent, so only the app's own pages can read responses.
@@ -70,11 +102,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["GET", "POST"],
             allow_headers=["X-API-Key", "Content-Type", "Authorization"],
         )
-    # added last, so outermost: the headers are on every response, 413s and errors included
+    # the error boundary inside the security headers, added last so outermost: the headers are
+    # on every response, 401s, 408s, 413s and 500s included
+    app.add_middleware(ErrorBoundaryMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, tiles=s.tiles)
     install_error_handlers(app)
     app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="static")
     for module in (area, places, comfort, walkability, route, courses, kpi, pages):
         app.include_router(module.router, responses=error_responses(404, 422, 500, 503))
-    app.include_router(ingest.router, responses=error_responses(400, 401, 413, 422, 500, 503))
+    app.include_router(ingest.router, responses=error_responses(400, 401, 408, 413, 422, 500, 503))
     return app

@@ -4,9 +4,12 @@ Errors of the web layer and the one place that turns every error into a JSON res
 Routes never try/except: domain errors (``comfort.errors.ComfortError``,
 ``sensors.errors.SensorsError``) and the errors below propagate to :func:`install_error_handlers`,
 which maps them to an HTTP status by the built-in class they subclass and answers
-``{"error": <class name>, "message": <the error's own message>, "status": <code>}``. Anything
-else becomes a 500 with a generic message; the traceback goes to the server log, never to the
-client.
+``{"error": <class name>, "message": <the error's own message>, "status": <code>,
+"request_id": <id>}``. A store that cannot be opened (another process holds it, or the file is
+unusable) is a 503 with ``Retry-After`` and a message without paths or process ids. Anything
+else escapes to :class:`api.middleware.ErrorBoundaryMiddleware`, the one error boundary: a
+generic 500 (:func:`internal_error_body`) with the request id, the traceback in the server log
+only.
 """
 
 from __future__ import annotations
@@ -20,9 +23,12 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from comfort.errors import ComfortError
-from sensors.errors import SensorsError
+from sensors.errors import SensorsError, StoreError
 
 log = logging.getLogger("kaiteki.api")
+
+#: Seconds a client is asked to wait (``Retry-After``) when the store is busy.
+RETRY_AFTER_S = 2
 
 
 class ApiError(Exception):
@@ -56,14 +62,15 @@ class BatchTooLargeError(ApiError, ValueError):
 #: What each documented error status means (the ``responses`` of the OpenAPI schema).
 ERROR_STATUS_TEXT: dict[int, str] = {
     400: "The request body is not valid JSON.",
+    408: "The request headers or body did not arrive in time.",
     401: "API key missing, malformed, unknown or revoked.",
     404: "No such resource (course, place).",
     413: "Request body or batch too large: split it into smaller requests.",
     422: "A parameter or body has an unusable value or the wrong shape.",
-    500: "Internal error (details in the server log only).",
+    500: "Internal error (details in the server log only, under the request id).",
     503: (
         "An input the endpoint needs has not been built yet (`make prepare`), or the store is "
-        "busy with a write by another process (retry in a moment)."
+        "busy with a write by another process (retry after `Retry-After` seconds)."
     ),
 }
 
@@ -97,7 +104,7 @@ def status_for(exc: BaseException) -> int:
         return 413
     if isinstance(exc, PermissionError):
         return 401
-    if isinstance(exc, (NotPreparedError, StoreBusyError)):
+    if isinstance(exc, (NotPreparedError, StoreBusyError, StoreError)):
         return 503
     if isinstance(exc, LookupError):
         return 404
@@ -108,38 +115,78 @@ def status_for(exc: BaseException) -> int:
     return 500
 
 
-def error_body(exc: BaseException, status: int) -> dict[str, object]:
-    """The JSON body of an error response."""
-    return {"error": type(exc).__name__, "message": str(exc), "status": status}
+#: The message of a store error as a client sees it (the details go to the server log).
+STORE_UNAVAILABLE = (
+    "the store is busy (another process is writing it) or unavailable; retry in a moment"
+)
+
+
+def error_body(exc: BaseException, status: int, request_id: str | None = None) -> dict[str, object]:
+    """
+    The JSON body of an error response.
+
+    Examples
+    --------
+    >>> error_body(NotFoundError("no course 'x'"), 404, "r1")
+    {'error': 'NotFoundError', 'message': "no course 'x'", 'status': 404, 'request_id': 'r1'}
+    """
+    if isinstance(exc, StoreError) and not isinstance(exc, ApiError):
+        return {
+            "error": "StoreBusyError", "message": STORE_UNAVAILABLE, "status": status,
+            "request_id": request_id,
+        }  # fmt: skip
+    return {"error": type(exc).__name__, "message": str(exc), "status": status,
+            "request_id": request_id}  # fmt: skip
+
+
+def internal_error_body(request_id: str | None) -> dict[str, object]:
+    """
+    The body of every unexpected-error 500: generic, with the request id to find the log entry.
+
+    Examples
+    --------
+    >>> internal_error_body("abc")["message"]
+    'internal error; the server log has the details under request id abc'
+    """
+    return {
+        "error": "InternalError",
+        "message": f"internal error; the server log has the details under request id {request_id}",
+        "status": 500,
+        "request_id": request_id,
+    }
+
+
+def request_id_of(request: Request) -> str | None:
+    """The id :class:`api.middleware.ErrorBoundaryMiddleware` gave the request, if any."""
+    return getattr(request.state, "request_id", None)
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Register the one handler for domain errors and a catch-all that hides tracebacks."""
+    """
+    Register the one handler for domain errors and the JSON form of HTTP and validation
+    errors. Unexpected errors are left to the error boundary middleware, which is inside the
+    security headers (a handler registered for ``Exception`` would answer outside them).
+    """
 
     async def domain_error(request: Request, exc: Exception) -> JSONResponse:
         status = status_for(exc)
+        rid = request_id_of(request)
+        headers = None
         if status >= 500:
-            log.error("%s %s failed: %s", request.method, request.url.path, exc)
-        return JSONResponse(error_body(exc, status), status_code=status)
-
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("%s %s: unexpected error", request.method, request.url.path)
-        return JSONResponse(
-            {
-                "error": "InternalError",
-                "message": "internal error; the server log has the details",
-                "status": 500,
-            },
-            status_code=500,
-        )
+            log.error("%s %s failed [request %s]: %r (cause: %r)", request.method,
+                      request.url.path, rid, exc, exc.__cause__)  # fmt: skip
+        if status == 503:
+            headers = {"Retry-After": str(RETRY_AFTER_S)}
+        return JSONResponse(error_body(exc, status, rid), status_code=status, headers=headers)
 
     async def http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         return JSONResponse(
-            {"error": "HTTPError", "message": str(exc.detail), "status": exc.status_code},
+            {"error": "HTTPError", "message": str(exc.detail), "status": exc.status_code,
+             "request_id": request_id_of(request)},
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
-        )
+        )  # fmt: skip
 
     async def validation_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
@@ -152,6 +199,7 @@ def install_error_handlers(app: FastAPI) -> None:
                 "error": "ValidationError",
                 "message": "invalid request: " + "; ".join(problems),
                 "status": 422,
+                "request_id": request_id_of(request),
                 "detail": [
                     {"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()
                 ],
@@ -163,4 +211,3 @@ def install_error_handlers(app: FastAPI) -> None:
         app.add_exception_handler(cls, domain_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
-    app.add_exception_handler(Exception, unexpected)

@@ -1,56 +1,92 @@
-"""ASGI middleware of the app: the request body size limit and the security headers."""
+"""
+ASGI middleware of the app, outermost first: the security headers, the error boundary (request
+ids, generic 500s), authentication of the write endpoints before their body is read, and the
+request body size and time limits.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
+import re
+import time
+import uuid
+from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.errors import RETRY_AFTER_S, ApiError, error_body, internal_error_body, status_for
 
-class _TooLarge(Exception):
+log = logging.getLogger("kaiteki.api")
+
+
+async def send_json(
+    send: Send,
+    status: int,
+    body: dict[str, Any],
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
+    """Send a complete JSON response (``headers`` added to the content type and length)."""
+    raw = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(raw)).encode()),
+                *(headers or []),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": raw})
+
+
+class _Interrupted(Exception):
     pass
 
 
 class BodyLimitMiddleware:
     """
-    Reject request bodies larger than ``max_bytes`` with 413 and a JSON message.
+    Reject request bodies larger than ``max_bytes`` with 413, and bodies that do not arrive
+    within ``timeout_s`` of the first read with 408 (a slow sender cannot hold a worker).
 
     A declared ``Content-Length`` above the limit is refused before reading; a body sent in
     chunks is counted as it arrives and refused as soon as it passes the limit.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout_s: float = 15.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout_s = timeout_s
 
-    async def _reply(self, send: Send, received: int | None) -> None:
-        got = "more" if received is None else f"{received:,}"
-        body = json.dumps(
-            {
-                "error": "PayloadTooLarge",
+    def _body(self, status: int, received: int | None, rid: str | None) -> dict[str, Any]:
+        if status == 408:
+            return {
+                "error": "RequestTimeout",
                 "message": (
-                    f"request body too large: the limit is {self.max_bytes:,} bytes and {got} "
-                    "bytes arrived; split the batch into smaller requests"
+                    f"request body not received within {self.timeout_s:g} s; send it at once "
+                    "(a slow or stalled connection is cut)"
                 ),
-                "status": 413,
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+                "status": 408, "request_id": rid,
+            }  # fmt: skip
+        got = "more" if received is None else f"{received:,}"
+        return {
+            "error": "PayloadTooLarge",
+            "message": (
+                f"request body too large: the limit is {self.max_bytes:,} bytes and {got} "
+                "bytes arrived; split the batch into smaller requests"
+            ),
+            "status": 413, "request_id": rid,
+        }  # fmt: skip
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        rid = scope.get("state", {}).get("request_id")
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None:
@@ -59,27 +95,36 @@ class BodyLimitMiddleware:
             except ValueError:
                 size = 0
             if size > self.max_bytes:
-                await self._reply(send, size)
+                await send_json(send, 413, self._body(413, size, rid))
                 return
         received = 0
         started = False
-        too_large = False
+        failed: int | None = None
+        deadline: float | None = None
 
         async def limited_receive() -> Message:
-            nonlocal received, too_large
-            message = await receive()
+            nonlocal received, failed, deadline
+            if deadline is None:
+                deadline = time.monotonic() + self.timeout_s
+            try:
+                message = await asyncio.wait_for(receive(), max(deadline - time.monotonic(), 0))
+            except TimeoutError:
+                failed = 408
+                raise _Interrupted from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    too_large = True
-                    raise _TooLarge
+                    failed = 413
+                    raise _Interrupted
+                if not message.get("more_body", False):
+                    deadline = float("inf")  # the body is complete: no limit on later reads
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
-            if too_large and not started:
+            if failed and not started:
                 # the app turned the interrupted read into a response of its own (FastAPI
-                # answers 400 "error parsing the body"): drop it, the 413 below replaces it
+                # answers 400 "error parsing the body"): drop it, the 413/408 replaces it
                 return
             if message["type"] == "http.response.start":
                 started = True
@@ -87,10 +132,108 @@ class BodyLimitMiddleware:
 
         try:
             await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
+        except _Interrupted:
             pass
-        if too_large and not started:
-            await self._reply(send, received)
+        if failed and not started:
+            await send_json(send, failed, self._body(failed, received, rid),
+                            [(b"connection", b"close")])  # fmt: skip
+
+
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class ErrorBoundaryMiddleware:
+    """
+    The one error boundary: every request gets an id (``X-Request-ID`` on the response; a
+    client's own id is kept when it is 1–64 letters, digits, ``.``, ``_`` or ``-``), and any
+    exception that escapes the app becomes a generic 500 (:func:`api.errors.internal_error_body`)
+    logged with its traceback and the id. No path, process id or exception text reaches the
+    client. Added inside :class:`SecurityHeadersMiddleware`, so its 500s carry those headers.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
+        rid = given if _SAFE_REQUEST_ID.match(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = rid
+        started = False
+
+        async def with_id(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = [(k, v) for k, v in message.get("headers") or [] if k != b"x-request-id"]
+                headers.append((b"x-request-id", rid.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, with_id)
+        except Exception:
+            log.exception("%s %s: unexpected error [request %s]", scope.get("method"),
+                          scope.get("path"), rid)  # fmt: skip
+            if not started:
+                await send_json(send, 500, internal_error_body(rid),
+                                [(b"x-request-id", rid.encode())])  # fmt: skip
+
+
+class IngestAuthMiddleware:
+    """
+    Authenticate ``POST`` requests to the write endpoints before their body is read: a
+    missing, malformed, unknown or revoked key gets 401 and the body is never received (an
+    unauthenticated client cannot make the server read or parse megabytes). The key id goes to
+    ``request.state.api_key_id`` for :data:`api.deps.ApiKeyDep`.
+
+    Parameters
+    ----------
+    app
+        The inner app.
+    paths
+        The protected paths.
+    verify
+        Secret → key id, raising :class:`api.errors.AuthError` (run in a worker thread: it may
+        read the store).
+    """
+
+    def __init__(self, app: ASGIApp, paths: frozenset[str], verify: Any) -> None:
+        self.app = app
+        self.paths = paths
+        self.verify = verify
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope.get("method") != "POST"
+            or (scope.get("path") not in self.paths)
+        ):
+            await self.app(scope, receive, send)
+            return
+        from api.deps import secret_from_headers
+
+        headers = {k.lower(): v for k, v in scope.get("headers") or []}
+        rid = scope.get("state", {}).get("request_id")
+        try:
+            secret = secret_from_headers(
+                _header(headers, b"x-api-key"), _header(headers, b"authorization")
+            )
+            key_id = await run_in_threadpool(self.verify, secret)
+        except ApiError as exc:
+            status = status_for(exc)
+            extra = [(b"retry-after", str(RETRY_AFTER_S).encode())] if status == 503 else []
+            await send_json(send, status, error_body(exc, status, rid), extra)
+            return
+        scope.setdefault("state", {})["api_key_id"] = key_id
+        await self.app(scope, receive, send)
+
+
+def _header(headers: dict[bytes, bytes], name: bytes) -> str | None:
+    value = headers.get(name)
+    return None if value is None else value.decode("latin-1")
 
 
 #: Paths of FastAPI's interactive API docs, whose pages load Swagger UI / ReDoc from a CDN and

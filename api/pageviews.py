@@ -156,7 +156,12 @@ def daily_views(store_path: Path | str, cache_dir: Path | str) -> pd.DataFrame:
         return combine(stored_views(store), logged)
 
 
-def compact(store_path: Path | str, cache_dir: Path | str, today: dt.date | None = None) -> int:
+def compact(
+    store_path: Path | str,
+    cache_dir: Path | str,
+    today: dt.date | None = None,
+    wait_s: float = 0.0,
+) -> int:
     """
     Fold the page-view logs of the days before ``today`` (default: today in Asia/Tokyo) into
     the store's ``page_views`` table; today's log stays a log.
@@ -164,7 +169,8 @@ def compact(store_path: Path | str, cache_dir: Path | str, today: dt.date | None
     Each log is first renamed (so that a view counted at that moment starts a new log), then
     folded in one transaction that also records it in ``files`` (kind ``page_views``, keyed by
     the SHA-256 of its unique name and content), then deleted. A fold interrupted at any point
-    is completed by the next run without counting anything twice.
+    is completed by the next run without counting anything twice. Opening the store is retried
+    for up to ``wait_s`` seconds while another process holds it.
 
     Returns
     -------
@@ -188,7 +194,7 @@ def compact(store_path: Path | str, cache_dir: Path | str, today: dt.date | None
     if not pending:
         return 0
     folded = 0
-    with Store(store_path) as store:
+    with Store(store_path, wait_s=wait_s) as store:
         con = store.con
         for path in pending:
             raw = path.read_bytes()

@@ -13,6 +13,10 @@ class ErrorOut(BaseModel):
     error: str = Field(description="Error class, e.g. NotFoundError.")
     message: str = Field(description="What was expected, what arrived and how to fix it.")
     status: int
+    request_id: str | None = Field(
+        default=None,
+        description="Id of the request (also the X-Request-ID header), to find it in the log.",
+    )
     detail: list[dict[str, Any]] | None = Field(
         default=None,
         description="Request validation errors only: one entry per problem (loc, msg).",
@@ -133,15 +137,25 @@ class IngestRowOut(BaseModel):
 
 
 class IngestOut(BaseModel):
-    """Outcome of a posted batch."""
+    """
+    Outcome of a posted batch: validated, then durably queued for the store's one writer.
+
+    ``accepted`` rows passed validation and are queued (written to disk, fsynced); the server's
+    writer stores them within seconds, once, with QC recomputed against the store (a reading
+    that repeats a stored ``(sensor_id, time)`` is then flagged ``duplicate`` as well).
+    """
 
     kind: str
     rows_read: int
-    accepted: int
+    accepted: int = Field(description="Rows validated and durably queued (flagged ones included).")
     flagged: int
     quarantined: int
     duplicate_batch: bool = Field(
-        description="The identical batch was posted before; nothing added."
+        description="The identical batch was posted before (queued or stored); nothing added."
+    )
+    queued: bool = Field(
+        default=False,
+        description="True when this batch was durably queued now; false for a duplicate.",
     )
     messages: list[str] = Field(default_factory=list)
     rows: list[IngestRowOut]

@@ -20,6 +20,18 @@ from sensors.errors import DataDirError
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+#: The public demo pseudonymisation key: ``kaiteki serve`` and ``kaiteki ingest`` warn while it
+#: is in use (set your own ``KAITEKI_PSEUDONYM_KEY``).
+DEMO_PSEUDONYM_KEY = "kaiteki-demo-key-change-me"
+
+#: What ``kaiteki serve`` and ``kaiteki ingest`` print while the demo key is in use.
+DEMO_KEY_WARNING = (
+    "KAITEKI_PSEUDONYM_KEY is the public demo key: anyone can recompute the pseudonyms of "
+    "participant ids. Set a long random secret of your own before ingesting real steps or "
+    "survey answers (see SECURITY.md)."
+)
+
+
 def _repo_root() -> Path:
     if (REPO_ROOT / "pyproject.toml").exists():
         return REPO_ROOT
@@ -51,7 +63,7 @@ class Settings(BaseSettings):
         description="Cache of built networks and fields (KAITEKI_CACHE_DIR).",
     )
     pseudonym_key: str = Field(
-        default="kaiteki-demo-key-change-me",
+        default=DEMO_PSEUDONYM_KEY,
         description="Secret key for pseudonymising participant ids (KAITEKI_PSEUDONYM_KEY).",
     )
     k_anonymity: int = Field(
@@ -87,6 +99,81 @@ class Settings(BaseSettings):
         default=None,
         description="Base-map tile URL template (KAITEKI_TILES); default none (offline).",
     )
+    store_wait_s: float = Field(
+        default=30.0,
+        ge=0,
+        description=(
+            "How long (s) a CLI command keeps retrying while another process holds the store "
+            "(KAITEKI_STORE_WAIT_S)."
+        ),
+    )
+    key_refresh_s: float = Field(
+        default=5.0,
+        ge=0,
+        description=(
+            "Age (s) after which the server re-reads API keys from the store; a revoked key is "
+            "refused within this time (KAITEKI_KEY_REFRESH_S)."
+        ),
+    )
+    key_recheck_s: float = Field(
+        default=2.0,
+        ge=0,
+        description=(
+            "Least time (s) between store reads caused by unknown key ids, per server process "
+            "(KAITEKI_KEY_RECHECK_S): a flood of made-up keys reads the store no more often."
+        ),
+    )
+    writer_interval_s: float = Field(
+        default=0.5,
+        gt=0,
+        description=(
+            "Pause (s) between the server writer's passes over the ingest spool "
+            "(KAITEKI_WRITER_INTERVAL_S)."
+        ),
+    )
+    last_used_flush_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="How often (s) key use times are queued for the store (KAITEKI_LAST_USED_FLUSH_S).",
+    )
+    header_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description=(
+            "A request's headers must arrive within this time (s) of the connection or of the "
+            "previous response, else 408 and the connection is closed (KAITEKI_HEADER_TIMEOUT_S)."
+        ),
+    )
+    body_timeout_s: float = Field(
+        default=15.0,
+        gt=0,
+        description=(
+            "A request body must arrive within this time (s) of its first read, else 408 "
+            "(KAITEKI_BODY_TIMEOUT_S)."
+        ),
+    )
+    keep_alive_s: int = Field(
+        default=5,
+        gt=0,
+        description="Idle keep-alive connections are closed after this time (s) (KAITEKI_KEEP_ALIVE_S).",
+    )
+
+    @property
+    def uses_demo_pseudonym_key(self) -> bool:
+        """Whether ``pseudonym_key`` is the public demo value (pseudonyms are then guessable)."""
+        return self.pseudonym_key == DEMO_PSEUDONYM_KEY
+
+    @property
+    def spool_dir(self) -> Path:
+        """
+        The ingest spool of this store: ``<cache_dir>/spool/<store name>-<8 hex of its path>``
+        (one spool per store, so two stores sharing a cache folder never mix batches).
+        """
+        import hashlib
+
+        where = str(self.store.resolve()) if str(self.store) != ":memory:" else ":memory:"
+        tag = hashlib.sha256(where.encode("utf-8")).hexdigest()[:8]
+        return self.cache_dir / "spool" / f"{self.store.stem}-{tag}"
 
     def require_data_dir(self) -> Path:
         """

@@ -13,6 +13,7 @@ transaction, and records them in ``schema_version``. See docs/STORE.md.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -30,6 +31,25 @@ if TYPE_CHECKING:
 
 #: Time zone used for timestamps without one, and for frames returned by the store.
 TZ = "Asia/Tokyo"
+
+#: Longest pause (s) between attempts to open a store another process holds.
+MAX_BUSY_PAUSE_S = 0.25
+
+
+def is_busy_error(exc: BaseException) -> bool:
+    """
+    Whether a DuckDB (or :class:`StoreError`) error means another connection holds the store:
+    another process's lock, or this process holding it open with the other read-only setting.
+
+    Examples
+    --------
+    >>> is_busy_error(StoreError("the store is busy: another process holds its lock"))
+    True
+    >>> is_busy_error(ValueError("no such table"))
+    False
+    """
+    text = str(exc.__cause__ or exc).lower()
+    return "lock" in text or "different configuration" in text
 
 
 @dataclass(frozen=True)
@@ -235,6 +255,10 @@ class Store:
         in-memory store.
     read_only
         Open without writing (no migration); several readers may share the file.
+    wait_s
+        How long (s) to keep retrying, with growing pauses, while another process holds the
+        store (DuckDB lets one process write a file, or several read it); 0 fails at once.
+        The CLI passes ``KAITEKI_STORE_WAIT_S``.
 
     Examples
     --------
@@ -243,9 +267,10 @@ class Store:
     True
     """
 
-    def __init__(self, path: str | Path, read_only: bool = False) -> None:
+    def __init__(self, path: str | Path, read_only: bool = False, wait_s: float = 0.0) -> None:
         self.path = str(path)
         self.read_only = read_only
+        self.wait_s = wait_s
         self._con: duckdb.DuckDBPyConnection | None = None
 
     # -- connection -------------------------------------------------------------------------
@@ -257,8 +282,16 @@ class Store:
             if self.path != ":memory:":
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             try:
-                con = duckdb.connect(self.path, read_only=self.read_only)
+                con = self._connect()
             except duckdb.Error as exc:
+                if is_busy_error(exc):
+                    # the lock holder's path and PID stay out of the message (it may reach a
+                    # web client); the cause is kept for the server log
+                    raise StoreError(
+                        "the store is busy: another process holds its lock (an ingest, a key "
+                        f"command or the server's writer); gave up after {self.wait_s:g} s. "
+                        "Try again when it has finished, or raise KAITEKI_STORE_WAIT_S."
+                    ) from exc
                 raise StoreError(
                     f"cannot open the store {self.path}: {exc}. Check KAITEKI_STORE points at a "
                     "writable DuckDB file and that no other process holds it open for writing."
@@ -274,6 +307,18 @@ class Store:
             if not self.read_only:
                 self.migrate()
         return self._con
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        deadline = time.monotonic() + self.wait_s
+        pause = 0.02
+        while True:
+            try:
+                return duckdb.connect(self.path, read_only=self.read_only)
+            except duckdb.Error as exc:
+                if not is_busy_error(exc) or time.monotonic() + pause > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, MAX_BUSY_PAUSE_S)
 
     def close(self) -> None:
         """Close the connection (the store can be reopened by using it again)."""

@@ -1,4 +1,11 @@
-"""``kaiteki ingest KIND FILE...``: load data files into the store with QC."""
+"""
+``kaiteki ingest KIND FILE...``: load data files into the store with QC.
+
+The command waits up to ``KAITEKI_STORE_WAIT_S`` while another process (the server's writer, a
+key command) holds the store, and also commits the batches the API has queued in the spool
+(``api.spool``), so an ingest run and a running server never lose or double a batch. It warns
+while the public demo pseudonym key is in use.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from api.cli._common import console, print_json, settings
+from api.settings import DEMO_KEY_WARNING
 from sensors.errors import SensorsError
 
 KIND_HELP = {
@@ -37,6 +45,26 @@ def _area() -> Any:
         return None
 
 
+def _drain_spool(store: Any, s: Any) -> None:
+    """Commit the batches the API queued (the server's writer may be stopped or waiting)."""
+    from api import resources, spool
+
+    queue = spool.Spool(s.spool_dir)
+    if not queue.pending():
+        return
+    try:
+        area = resources.planning_area()
+    except SensorsError:
+        area = None
+    report = spool.drain(queue, store, area=area, pseudonym_key=s.pseudonym_key)
+    if report.batches or report.failed:
+        console.print(
+            f"committed {report.batches:,} queued API batches ({report.rows:,} rows)"
+            + (f"; {report.failed} set aside in {queue.failed_dir}" if report.failed else ""),
+            highlight=False,
+        )
+
+
 def _make_command(kind: str) -> Any:
     def command(
         files: Annotated[list[Path], typer.Argument(help="Files to ingest.", show_default=False)],
@@ -54,10 +82,13 @@ def _make_command(kind: str) -> Any:
         from sensors.store import Store
 
         s = settings()
+        if s.uses_demo_pseudonym_key:
+            console.print(f"[yellow]warning:[/] {DEMO_KEY_WARNING}", highlight=False)
         area = None if no_area or kind in ("weather", "chikaho", "mesh", "steps") else _area()
         rejected = 0
         results = []
-        with Store(s.store) as store, Progress(console=console, transient=True) as progress:
+        store = Store(s.store, wait_s=s.store_wait_s)
+        with store, Progress(console=console, transient=True) as progress:
             task = progress.add_task(f"ingest {kind}", total=len(files))
             for path in files:
                 progress.update(task, description=f"ingest {kind}: {path.name}")
@@ -73,6 +104,7 @@ def _make_command(kind: str) -> Any:
                     }  # fmt: skip
                 results.append(summary)
                 progress.advance(task)
+            _drain_spool(store, s)
         table = Table(title=f"kaiteki ingest {kind} → {s.store}")
         for col in ("file", "rows read", "accepted", "flagged", "quarantined", "note"):
             table.add_column(col, justify="left" if col in ("file", "note") else "right")

@@ -9,14 +9,18 @@ import typer
 from api import auth
 from api.cli._common import console, print_json, settings
 from api.errors import ApiError
+from sensors.errors import StoreError
 
 keys_app = typer.Typer(
-    help="API keys for POST /v1/readings|counts|steps|survey (only SHA-256 digests are stored).",
+    help=(
+        "API keys for POST /v1/readings|counts|steps|survey (only SHA-256 digests are stored). "
+        "Waits up to KAITEKI_STORE_WAIT_S while another process holds the store."
+    ),
     no_args_is_help=True,
 )
 
 
-def _fail(exc: ApiError) -> None:
+def _fail(exc: Exception) -> None:
     console.print(f"kaiteki: error: {exc}", markup=False)
     raise typer.Exit(2)
 
@@ -28,8 +32,9 @@ def create(
 ) -> None:
     """Create a key; its secret is printed once and cannot be shown again."""
     try:
-        key = auth.create_key(settings().store, name)
-    except ApiError as exc:
+        s = settings()
+        key = auth.create_key(s.store, name, wait_s=s.store_wait_s)
+    except (ApiError, StoreError) as exc:
         _fail(exc)
         return
     if json_out:
@@ -43,7 +48,12 @@ def create(
 @keys_app.command("list")
 def list_(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List keys (id, name, created, revoked, last used); secrets are never shown."""
-    frame = auth.list_keys(settings().store)
+    s = settings()
+    try:
+        frame = auth.list_keys(s.store, wait_s=s.store_wait_s)
+    except StoreError as exc:
+        console.print(f"kaiteki: error: {exc}", markup=False)
+        raise typer.Exit(2) from None
     if json_out:
         for row in frame.to_dict(orient="records"):
             print_json({k: (None if v is None or v != v else v) for k, v in row.items()})
@@ -62,10 +72,14 @@ def list_(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
 
 @keys_app.command("revoke")
 def revoke(key_id: Annotated[str, typer.Argument(help="The key id shown by `keys list`.")]) -> None:
-    """Revoke a key: requests with it get 401 from then on."""
+    """
+    Revoke a key: requests with it get 401 once the server's key cache is refreshed (within
+    KAITEKI_KEY_REFRESH_S seconds, default 5).
+    """
+    s = settings()
     try:
-        auth.revoke_key(settings().store, key_id)
-    except ApiError as exc:
+        auth.revoke_key(s.store, key_id, wait_s=s.store_wait_s)
+    except (ApiError, StoreError) as exc:
         _fail(exc)
         return
     console.print(f"revoked key {key_id}")

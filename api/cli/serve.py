@@ -1,10 +1,19 @@
-"""``kaiteki serve``: run the web application."""
+"""
+``kaiteki serve``: run the web application.
+
+uvicorn closes idle kept-alive connections after ``KAITEKI_KEEP_ALIVE_S``; request headers must
+arrive within ``KAITEKI_HEADER_TIMEOUT_S`` (``api.http_protocol``) and bodies within
+``KAITEKI_BODY_TIMEOUT_S`` (``api.middleware``). A warning is printed while the public demo
+pseudonym key is in use.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 import typer
+
+from api.settings import DEMO_KEY_WARNING
 
 
 def serve(
@@ -15,15 +24,20 @@ def serve(
     """Serve the app (JSON API under /v1, pages, OpenAPI docs at /docs)."""
     import uvicorn
 
+    from api.cli._common import console, settings
     from api.http_protocol import HTTP_PROTOCOL
 
+    s = settings()
+    if s.uses_demo_pseudonym_key:
+        console.print(f"[yellow]warning:[/] {DEMO_KEY_WARNING}", highlight=False)
     uvicorn.run(
         "api.app:create_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        http=HTTP_PROTOCOL,  # TCP_NODELAY: see api/http_protocol.py
+        http=HTTP_PROTOCOL,  # TCP_NODELAY and the header timeout: see api/http_protocol.py
+        timeout_keep_alive=s.keep_alive_s,
     )
 
 

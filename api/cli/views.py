@@ -22,7 +22,7 @@ def compact(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")
     while no ingest runs; the server may keep serving.
     """
     s = settings()
-    folded = pageviews.compact(s.store, s.cache_dir)
+    folded = pageviews.compact(s.store, s.cache_dir, wait_s=s.store_wait_s)
     if json_out:
         print_json({"views_folded": folded})
         return

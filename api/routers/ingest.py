@@ -1,6 +1,12 @@
 """
 ``POST /v1/readings|counts|steps|survey``: JSON batches through the same adapters and QC as
 ``kaiteki ingest``; an API key is required; the response gives each row's outcome.
+
+No request writes the store. A batch is validated by ``sensors.ingest.ingest_records`` on a
+throw-away in-memory store seeded with a cached snapshot of the sensor registry, then durably
+queued in the spool (``api.spool``); the store's one writer (``api.writer``, or
+``kaiteki ingest``) commits it within seconds, once. ``accepted`` therefore means "validated and
+durably queued". A batch already queued or stored answers ``duplicate_batch``.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 
 from api import resources
-from api.deps import ApiKeyDep, SettingsDep
+from api.deps import ApiKeyDep, IngestContext, IngestDep
 from api.errors import BadRequestError, BatchTooLargeError
 from api.schemas import IngestOut
 
@@ -41,10 +47,54 @@ Records = Annotated[
 ]
 
 
-def _ingest(kind: str, records: list[dict[str, Any]], settings: Any, key_id: str) -> dict:
+#: The write endpoints (authenticated by :class:`api.middleware.IngestAuthMiddleware`).
+WRITE_PATHS = frozenset({"/v1/readings", "/v1/counts", "/v1/steps", "/v1/survey"})
+
+
+def _check_text(kind: str, records: list[dict[str, Any]]) -> None:
+    """Refuse strings that are not valid Unicode (lone surrogates), naming row and field."""
+    for i, record in enumerate(records):
+        if not isinstance(record, dict):
+            continue
+        for name, value in record.items():
+            for text, where in ((name, "field name"), (value, f"field {name!r}")):
+                if isinstance(text, str):
+                    try:
+                        text.encode("utf-8")
+                    except UnicodeEncodeError:
+                        raise BadRequestError(
+                            f"row {i} of the {kind} batch: the {where} is not valid UTF-8 text "
+                            "(it holds a lone surrogate such as \\ud800); send real characters"
+                        ) from None
+
+
+def _validate(kind: str, records: list[dict[str, Any]], ctx: IngestContext, source: str) -> Any:
+    """``ingest_records`` on an in-memory store seeded with the registry snapshot."""
     from sensors.ingest import ingest_records
     from sensors.store import Store
 
+    registry = ctx.registry.get() if kind == "readings" else None
+    with Store(":memory:") as mem:
+        if registry is not None and len(registry):
+            mem.con.register("registry_snapshot", registry)
+            mem.con.execute("INSERT INTO sensors SELECT * FROM registry_snapshot")
+            mem.con.unregister("registry_snapshot")
+        return ingest_records(
+            mem, kind, records, source=source, area=resources.planning_area(),
+            pseudonym_key=ctx.settings.pseudonym_key,
+        )  # fmt: skip
+
+
+def _duplicate(kind: str, source: str) -> dict:
+    return {
+        "kind": kind, "rows_read": 0, "accepted": 0, "flagged": 0, "quarantined": 0,
+        "duplicate_batch": True, "queued": False, "rows": [],
+        "messages": [f"{source}: this exact batch was already received; nothing added."],
+    }  # fmt: skip
+
+
+def _ingest(kind: str, records: list[dict[str, Any]], ctx: IngestContext, key_id: str) -> dict:
+    settings = ctx.settings
     if not records:
         raise BadRequestError(f"the {kind} batch is empty; send a JSON list of row objects")
     if len(records) > settings.max_batch_rows:
@@ -53,22 +103,23 @@ def _ingest(kind: str, records: list[dict[str, Any]], settings: Any, key_id: str
             "rows are taken per request (KAITEKI_MAX_BATCH_ROWS). Split the batch into smaller "
             "requests, or ingest large files with `kaiteki ingest`."
         )
-    with Store(settings.store) as store:
-        result = ingest_records(
-            store,
-            kind,
-            records,
-            source=f"api:POST /v1/{kind} key={key_id}",
-            area=resources.planning_area(),
-            pseudonym_key=settings.pseudonym_key,
-        )
+    _check_text(kind, records)
+    source = f"api:POST /v1/{kind} key={key_id}"
+    result = _validate(kind, records, ctx, source)
+    if result.duplicate_file or (result.kind, result.sha256) in ctx.digests.get():
+        return _duplicate(kind, source)
+    entry = {"kind": kind, "source": source, "records": records}
+    if not ctx.spool.put_batch(result.kind, result.sha256, entry):
+        return _duplicate(kind, source)
+    ctx.writer.wake()
     return {
         "kind": kind,
         "rows_read": result.rows_read,
         "accepted": result.accepted,
         "flagged": result.flagged,
         "quarantined": result.quarantined,
-        "duplicate_batch": result.duplicate_file,
+        "duplicate_batch": False,
+        "queued": True,
         "messages": result.messages,
         "rows": [
             {
@@ -83,24 +134,24 @@ def _ingest(kind: str, records: list[dict[str, Any]], settings: Any, key_id: str
 
 
 @router.post("/readings", response_model=IngestOut)
-def post_readings(records: Records, settings: SettingsDep, key_id: ApiKeyDep) -> dict:
+def post_readings(records: Records, ingest: IngestDep, key_id: ApiKeyDep) -> dict:
     """Thermal readings (air, humidity, wind, globe temperature) with QC flags per row."""
-    return _ingest("readings", records, settings, key_id)
+    return _ingest("readings", records, ingest, key_id)
 
 
 @router.post("/counts", response_model=IngestOut)
-def post_counts(records: Records, settings: SettingsDep, key_id: ApiKeyDep) -> dict:
+def post_counts(records: Records, ingest: IngestDep, key_id: ApiKeyDep) -> dict:
     """People counts per counting line, interval and direction."""
-    return _ingest("counts", records, settings, key_id)
+    return _ingest("counts", records, ingest, key_id)
 
 
 @router.post("/steps", response_model=IngestOut)
-def post_steps(records: Records, settings: SettingsDep, key_id: ApiKeyDep) -> dict:
+def post_steps(records: Records, ingest: IngestDep, key_id: ApiKeyDep) -> dict:
     """Participants' steps (ids pseudonymised at ingest; raw ids never stored)."""
-    return _ingest("steps", records, settings, key_id)
+    return _ingest("steps", records, ingest, key_id)
 
 
 @router.post("/survey", response_model=IngestOut)
-def post_survey(records: Records, settings: SettingsDep, key_id: ApiKeyDep) -> dict:
+def post_survey(records: Records, ingest: IngestDep, key_id: ApiKeyDep) -> dict:
     """Questionnaire responses (thermal sensation, comfort vote, ...)."""
-    return _ingest("survey", records, settings, key_id)
+    return _ingest("survey", records, ingest, key_id)

@@ -36,6 +36,16 @@ ROWS = [
 ]
 
 
+@pytest.fixture(scope="module")
+def client(prepared):  # type: ignore[no-untyped-def]
+    """The app with keys re-read on every request (new and revoked keys count at once)."""
+    from api.app import create_app
+
+    s = prepared.model_copy(update={"key_refresh_s": 0.0, "key_recheck_s": 0.0})
+    with TestClient(create_app(s), raise_server_exceptions=False) as c:
+        yield c
+
+
 def test_key_required(client: TestClient) -> None:
     r = client.post("/v1/readings", json=ROWS)
     assert r.status_code == 401 and "X-API-Key" in r.json()["message"]

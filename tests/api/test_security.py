@@ -38,7 +38,14 @@ def own_client(prepared: Settings, tmp_path_factory: pytest.TempPathFactory):
     """A client of an app with a store of this module's own (keys created and revoked here)."""
     from api.app import create_app
 
-    s = prepared.model_copy(update={"store": tmp_path_factory.mktemp("sec") / "sec.duckdb"})
+    # keys re-read on every request: revocation shows at once (the default is within 5 s)
+    s = prepared.model_copy(
+        update={
+            "store": tmp_path_factory.mktemp("sec") / "sec.duckdb",
+            "key_refresh_s": 0.0,
+            "key_recheck_s": 0.0,
+        }
+    )
     with TestClient(create_app(s), raise_server_exceptions=False) as c:
         yield c, s
 
@@ -80,6 +87,7 @@ def test_valid_key_passes_and_revoked_key_is_refused(own_client) -> None:
     key = auth.create_key(s.store, "to-revoke")
     ok = client.post("/v1/readings", json=[ROW], headers={"X-API-Key": key.secret})
     assert ok.status_code == 200 and ok.json()["rows_read"] == 1
+    assert client.app.state.ingest.writer.wait_idle()
     auth.revoke_key(s.store, key.key_id)
     for path in WRITE_ENDPOINTS:
         r = client.post(path, json=[ROW], headers={"X-API-Key": key.secret})
@@ -236,14 +244,20 @@ def test_security_headers(own_client, path: str) -> None:
     assert not _EXTERNAL.search(csp), csp  # no other host without KAITEKI_TILES
 
 
-def test_security_headers_on_413(own_client) -> None:
+def test_security_headers_on_413_and_401(own_client) -> None:
     client, s = own_client
+    key = auth.create_key(s.store, "headers-413")
+    big = b" " * (s.max_body_bytes + 1)
     r = client.post(
         "/v1/readings",
-        content=b" " * (s.max_body_bytes + 1),
-        headers={"Content-Type": "application/json"},
+        content=big,
+        headers={"Content-Type": "application/json", "X-API-Key": key.secret},
     )
     assert r.status_code == 413 and r.headers["x-content-type-options"] == "nosniff"
+    # without a key the oversized body is not even looked at: 401 first
+    r = client.post("/v1/readings", content=big, headers={"Content-Type": "application/json"})
+    assert r.status_code == 401 and r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["x-request-id"] == r.json()["request_id"]
 
 
 def test_csp_allows_only_the_configured_tile_host(prepared: Settings) -> None:
@@ -268,3 +282,186 @@ def test_tile_source_rejects_injection() -> None:
         "https://a.example.org; script-src */{z}"
     )
     assert "*" not in content_security_policy("https://a.example.org; script-src */{z}")
+
+
+# --- error boundary, request ids, auth before the body, timeouts ---------------------------
+
+
+def _boom_app(prepared: Settings, tmp_path: Path):  # type: ignore[no-untyped-def]
+    from api.app import create_app
+
+    app = create_app(prepared.model_copy(update={"store": tmp_path / "boom.duckdb"}))
+
+    def boom() -> None:
+        raise RuntimeError(f"secret detail {tmp_path} pid 12345")
+
+    app.add_api_route("/v1/boom", boom, methods=["GET"])  # a test-only route that fails
+    return app
+
+
+def test_unexpected_error_is_a_generic_500_with_headers(
+    prepared: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with TestClient(_boom_app(prepared, tmp_path)) as client:
+        r = client.get("/v1/boom", headers={"X-Request-ID": "probe-42"})
+    assert r.status_code == 500
+    body = r.json()
+    assert body == {
+        "error": "InternalError",
+        "message": "internal error; the server log has the details under request id probe-42",
+        "status": 500,
+        "request_id": "probe-42",
+    }
+    assert "secret detail" not in r.text and str(tmp_path) not in r.text
+    for name in ("x-content-type-options", "x-frame-options", "referrer-policy",
+                 "content-security-policy"):  # fmt: skip
+        assert name in r.headers, name
+    assert r.headers["x-request-id"] == "probe-42"
+    logged = [rec for rec in caplog.records if "probe-42" in rec.getMessage()]
+    assert logged and logged[0].exc_info is not None  # the traceback is in the server log
+
+
+def test_request_id_is_generated_when_missing_or_unsafe(own_client) -> None:
+    client, _ = own_client
+    a = client.get("/v1/area").headers["x-request-id"]
+    b = client.get("/v1/area", headers={"X-Request-ID": "bad id\twith spaces"})
+    assert re.fullmatch(r"[0-9a-f]{32}", a)
+    assert (
+        re.fullmatch(r"[0-9a-f]{32}", b.headers["x-request-id"]) and a != b.headers["x-request-id"]
+    )
+
+
+def test_store_error_is_503_without_internals(own_client) -> None:
+    from api.errors import error_body
+    from sensors.errors import StoreError
+
+    exc = StoreError("cannot open the store /secret/path.duckdb: PID 999")
+    assert status_for(exc) == 503
+    body = error_body(exc, 503, "r")
+    assert "/secret" not in json.dumps(body) and "999" not in json.dumps(body)
+    assert body["error"] == "StoreBusyError"
+
+
+async def _asgi_post(app, path: str, headers: list[tuple[bytes, bytes]], chunks: list[bytes]):  # type: ignore[no-untyped-def]
+    """Call the app directly; returns (status, body, number of body chunks it read)."""
+    read = 0
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        nonlocal read
+        if read < len(chunks):
+            read += 1
+            return {"type": "http.request", "body": chunks[read - 1], "more_body": True}
+        import asyncio
+
+        await asyncio.sleep(3600)  # a client that stalls
+        raise AssertionError("unreachable")
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http", "method": "POST", "path": path, "raw_path": path.encode(),
+        "query_string": b"", "headers": headers, "scheme": "http", "http_version": "1.1",
+        "server": ("test", 80), "client": ("test", 1), "root_path": "", "app": app,
+    }  # fmt: skip
+    await app(scope, receive, send)
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return start["status"], json.loads(body), read
+
+
+def test_unauthenticated_5mb_body_is_refused_unread(own_client) -> None:
+    import asyncio
+
+    client, _ = own_client
+    chunks = [b"[" + b" " * 1_000_000] + [b" " * 1_000_000] * 4 + [b"]"]
+    headers = [(b"content-type", b"application/json"), (b"x-api-key", b"kt_deadbeef_guess")]
+    status, body, read = asyncio.run(_asgi_post(client.app, "/v1/readings", headers, chunks))
+    assert status == 401 and body["error"] == "AuthError"
+    assert read == 0  # not one byte of the body was received
+
+
+def test_stalled_body_gets_408(prepared: Settings, tmp_path: Path) -> None:
+    import asyncio
+
+    from api.app import create_app
+
+    s = prepared.model_copy(update={"store": tmp_path / "t.duckdb", "body_timeout_s": 0.3})
+    key = auth.create_key(s.store, "slow")
+    app = create_app(s)
+    with TestClient(app):  # runs the lifespan (key snapshot)
+        headers = [(b"content-type", b"application/json"), (b"x-api-key", key.secret.encode())]
+        status, body, read = asyncio.run(
+            _asgi_post(app, "/v1/readings", headers, [b'[{"time": "2022-07-20T14:00'])
+        )
+    assert status == 408 and body["error"] == "RequestTimeout", body
+    assert "0.3 s" in body["message"] and read == 1
+
+
+def test_made_up_keys_do_not_reach_the_store(prepared: Settings, tmp_path: Path) -> None:
+    """A flood of unknown key ids re-reads the keys at most once per KAITEKI_KEY_RECHECK_S."""
+    from api.app import create_app
+
+    s = prepared.model_copy(
+        update={
+            "store": tmp_path / "flood.duckdb",
+            "key_refresh_s": 3600.0,
+            "key_recheck_s": 3600.0,
+        }
+    )
+    auth.create_key(s.store, "real")
+    with TestClient(create_app(s), raise_server_exceptions=False) as client:
+        snapshot = client.app.state.ingest.keys.snapshot
+        before = snapshot.reads
+        for i in range(200):
+            r = client.post("/v1/readings", json=[ROW], headers={"X-API-Key": f"kt_{i:08x}_x"})
+            assert r.status_code == 401
+        assert snapshot.reads - before == 1  # one early re-read for the first unknown id
+
+
+def test_header_timeout_closes_a_slow_connection(prepared: Settings) -> None:
+    """A client that never finishes its headers gets 408 and the connection is closed."""
+    import asyncio
+
+    from uvicorn.config import Config
+    from uvicorn.server import ServerState
+
+    from api.http_protocol import NoDelayH11Protocol
+
+    async def app(scope, receive, send):  # type: ignore[no-untyped-def]
+        raise AssertionError("no request should reach the app")
+
+    async def run() -> bytes:
+        loop = asyncio.get_running_loop()
+        NoDelayH11Protocol.header_timeout_s = 0.2
+        try:
+            config = Config(app=app, http=NoDelayH11Protocol)
+            config.load()
+            server = await loop.create_server(
+                lambda: NoDelayH11Protocol(
+                    config=config, server_state=ServerState(), app_state={}
+                ),
+                "127.0.0.1", 0,
+            )  # fmt: skip
+            port = server.sockets[0].getsockname()[1]
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"GET /v1/area HTTP/1.1\r\nHost: x\r\n")  # no blank line: unfinished
+            await writer.drain()
+            data = await asyncio.wait_for(reader.read(), 5)
+            writer.close()
+            server.close()
+            return data
+        finally:
+            NoDelayH11Protocol.header_timeout_s = None
+
+    data = asyncio.run(run())
+    assert data.startswith(b"HTTP/1.1 408") and b"not received within 0.2 s" in data
+
+
+def test_demo_key_warning(prepared: Settings) -> None:
+    from api.settings import DEMO_KEY_WARNING, DEMO_PSEUDONYM_KEY
+
+    assert prepared.model_copy(update={"pseudonym_key": DEMO_PSEUDONYM_KEY}).uses_demo_pseudonym_key
+    assert not prepared.model_copy(update={"pseudonym_key": "x" * 40}).uses_demo_pseudonym_key
+    assert "KAITEKI_PSEUDONYM_KEY" in DEMO_KEY_WARNING
