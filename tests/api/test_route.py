@@ -50,3 +50,12 @@ def test_isochrone(client: TestClient) -> None:
     assert small["type"] == "Feature"
     assert small["geometry"]["type"] in ("Polygon", "MultiPolygon")
     assert big["properties"]["nodes_reached"] > small["properties"]["nodes_reached"] > 0
+
+
+def test_route_conditions_at_the_ends_of_the_calendar(client: TestClient) -> None:
+    for at, day in (("0001-01-01T00:00", "2020-01-01"), ("9999-12-31T23:59", "2022-12-31")):
+        b = client.get(f"/v1/route?from={STATION}&to={SUSUKINO}&at={at}").json()
+        cond = b["conditions"]
+        assert cond["at"] == at and cond["snow_date"] == day, cond
+        assert cond["snow_source"] == "same_day_other_year" and cond["field_source"] == "none"
+        assert b["comfort_field"] is False and b["field_year"] is None
