@@ -1,5 +1,5 @@
 """
-Tests of the comfort field (comfort/field.py) and its calibration (comfort/calibration.py).
+Tests of the comfort field (comfort/field/) and its calibration (comfort/calibration.py).
 
 Two setups on the real embedded Sapporo network: a seeded synthetic one whose covariate effects
 are known (the truth to recover), and a slice of the simulator's readings (simulated data that
@@ -7,6 +7,10 @@ follow the real 2022 Sapporo weather).
 """
 
 from __future__ import annotations
+
+import doctest
+import importlib
+import pkgutil
 
 import numpy as np
 import pandas as pd
@@ -22,6 +26,7 @@ from comfort.calibration import (
 )
 from comfort.errors import CalibrationError, FieldInputError
 from comfort.network import segment_table
+from comfort.qcflags import QCFlag
 
 #: The covariate effects of the synthetic setup (°C).
 WIDE_EFFECT_C = 2.0
@@ -92,7 +97,7 @@ def synthetic(segments: pd.DataFrame, hours: int = 96, seed: int = 7, n_street: 
                     "rel_humidity_pct": rh,
                     "wind_speed_ms": wind,
                     "globe_temp_c": globe,
-                    "qc": "",
+                    "qc_flags": np.zeros(hours, dtype=np.uint32),
                     "simulated": True,
                 }
             )
@@ -220,9 +225,9 @@ def test_qc_flags_exclude_readings(segments, synth):
     flagged = readings.copy()
     first = flagged["sensor_id"] == "T00"
     flagged.loc[first, "air_temp_c"] = 99.0  # a fault the QC caught
-    flagged.loc[first, "qc"] = "range,spike"
-    flagged.loc[flagged["sensor_id"] == "T01", "qc"] = "estimated"
-    flagged.loc[flagged["sensor_id"] == "T02", "qc"] = "globe_below_air"
+    flagged.loc[first, "qc_flags"] = int(QCFlag.RANGE | QCFlag.SPIKE)
+    flagged.loc[flagged["sensor_id"] == "T01", "qc_flags"] = int(QCFlag.ESTIMATED)
+    flagged.loc[flagged["sensor_id"] == "T02", "qc_flags"] = int(QCFlag.GLOBE_BELOW_AIR)
     m2 = field.fit_field(flagged, registry, segments, places)
     t00 = int(np.flatnonzero(m2.arrays.sensors["sensor_id"] == "T00")[0])
     t01 = int(np.flatnonzero(m2.arrays.sensors["sensor_id"] == "T01")[0])
@@ -328,9 +333,56 @@ def test_wind_chill_in_winter(segments, synth):
     assert np.isfinite(wbgt).all() and (wbgt < air[:, ~under] + 3.0).all()
 
 
-def test_qc_bitmask_without_names_excludes_nonzero():
-    r = pd.DataFrame({"qc_flags": np.array([0, 2, 1024], dtype="uint32")})
-    assert field.qc_exclusion(r)["reading"].tolist() == [False, True, True]
+def test_qc_exclusion_reads_the_bitmask():
+    bits = [
+        0,
+        QCFlag.SPIKE,
+        QCFlag.ESTIMATED | QCFlag.MISSING,
+        QCFlag.GLOBE_BELOW_AIR,
+        QCFlag.GLOBE_BELOW_AIR | QCFlag.STEP,
+        1 << 20,  # a bit QCFlag does not know: excluded, not ignored
+    ]
+    # the last one is NULL: no flag
+    r = pd.DataFrame({"qc_flags": pd.array([*map(int, bits), None], dtype="UInt32")})
+    out = field.qc_exclusion(r)
+    assert out["reading"].tolist() == [False, True, False, False, True, True, False]
+    assert out["globe"].tolist() == [False, True, False, True, True, True, False]
+
+
+def test_qc_flags_by_name_still_accepted():
+    r = pd.DataFrame({"qc_flags": [int(QCFlag.SPIKE), int(QCFlag.ESTIMATED)]})
+    by_name = field.qc_exclusion(r, keep_flags=["spike"], globe_flags=())
+    by_flag = field.qc_exclusion(r, keep_flags=QCFlag.SPIKE, globe_flags=QCFlag(0))
+    assert by_name.equals(by_flag)
+    assert by_name["reading"].tolist() == [False, True]
+    assert field.as_flags("estimated, spike") == QCFlag.ESTIMATED | QCFlag.SPIKE
+    with pytest.raises(ValueError, match="unknown QC flag 'spikes'"):
+        field.qc_exclusion(r, keep_flags=["spikes"])
+
+
+def test_qc_flags_as_text_are_refused():
+    with pytest.raises(FieldInputError, match="qc_flags of the readings table must be the int"):
+        field.qc_exclusion(pd.DataFrame({"qc_flags": ["range", ""]}))
+    with pytest.raises(FieldInputError, match=r"QC flags as text \(column qc, row 1: 'spike'\)"):
+        field.qc_exclusion(pd.DataFrame({"qc": ["", "spike"]}))
+    # an empty text column (no flag anywhere) and no column at all mean no flags
+    assert not field.qc_exclusion(pd.DataFrame({"qc": ["", None]}))["reading"].any()
+    assert not field.qc_exclusion(pd.DataFrame({"x": [1.0]}))["reading"].any()
+
+
+def test_kept_flags_in_attrs(synth):
+    *_, model, ds = synth
+    assert ds.attrs["qc_kept_flags"] == "missing,estimated,unregistered"
+    assert model.config.keep_flags == field.DEFAULT_KEEP_FLAGS
+
+
+def test_doctests():
+    attempted = 0
+    for info in pkgutil.iter_modules(field.__path__):
+        result = doctest.testmod(importlib.import_module(f"comfort.field.{info.name}"))
+        assert result.failed == 0, info.name
+        attempted += result.attempted
+    assert attempted >= 15
 
 
 def test_mobile_sensors_left_out_and_counted(segments, synth):
@@ -356,7 +408,7 @@ def test_errors_are_clear(segments, synth):
     with pytest.raises(FieldInputError, match="underground targets take underground sensors"):
         field.fit_field(readings, no_under, segments)
     with pytest.raises(FieldInputError, match="no usable readings"):
-        field.fit_field(readings.assign(qc="range"), registry, segments)
+        field.fit_field(readings.assign(qc_flags=int(QCFlag.RANGE)), registry, segments)
     with pytest.raises(FieldInputError, match="daytime hours must satisfy"):
         field.daytime(synth[-1], (18, 10))
 

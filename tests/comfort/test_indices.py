@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import doctest
+import importlib
 import itertools
 import math
+import pkgutil
 import warnings
 
 import numpy as np
@@ -283,6 +285,9 @@ def test_wbgt_outdoor_uses_iso7243_weights():
 
 
 def test_doctests():
-    result = doctest.testmod(indices)
-    assert result.attempted > 15
-    assert result.failed == 0
+    attempted = 0
+    for info in pkgutil.iter_modules(indices.__path__):
+        result = doctest.testmod(importlib.import_module(f"comfort.indices.{info.name}"))
+        assert result.failed == 0, info.name
+        attempted += result.attempted
+    assert attempted > 15
