@@ -100,8 +100,15 @@ class IngestContext:
 
     def warm(self) -> None:
         """Read the snapshots once, waiting while the store is busy (at app start)."""
+        from api import resources
+        from sensors.errors import SensorsError
+
         for snap in (self.keys.snapshot, self.registry, self.digests):
             snap.refresh(wait_s=self.settings.store_wait_s)
+        try:  # the planning area of the QC outside-area test (built once, cached on disk)
+            resources.planning_area()
+        except SensorsError:
+            pass
 
 
 def ingest_context(request: Request) -> IngestContext:

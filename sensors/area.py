@@ -20,6 +20,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -458,21 +460,27 @@ def _digest(*paths: Path | None, extra: str = "") -> str:
 
 
 def save_graph(G: nx.MultiDiGraph, folder: Path) -> None:
-    """Save a graph as GeoParquet node and edge tables plus its graph attributes (atomic)."""
+    """
+    Save a graph as GeoParquet node and edge tables plus its graph attributes (atomic).
+
+    Each call writes its own temporary folder, so processes that build the same graph at once
+    (the workers of a server starting on an empty cache) never write into each other's files.
+    """
     import osmnx as ox
 
     folder = Path(folder)
-    tmp = folder.with_name(folder.name + ".tmp")
-    tmp.mkdir(parents=True, exist_ok=True)
+    tmp = folder.with_name(f"{folder.name}.{uuid.uuid4().hex[:8]}.tmp")
+    tmp.mkdir(parents=True)
     nodes, edges = ox.graph_to_gdfs(G)
     _lists_to_json(nodes).to_parquet(tmp / "nodes.parquet")
     _lists_to_json(edges).to_parquet(tmp / "edges.parquet")
     (tmp / "graph.json").write_text(json.dumps(G.graph, default=str))
     if folder.exists():
-        for p in folder.iterdir():
-            p.unlink()
-        folder.rmdir()
-    tmp.rename(folder)
+        shutil.rmtree(folder, ignore_errors=True)
+    try:
+        tmp.rename(folder)
+    except OSError:  # a concurrent build of the same graph put its copy in place first
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def load_graph(folder: Path) -> nx.MultiDiGraph:
