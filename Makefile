@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 NAME ?=
 
-.PHONY: install demo prepare test lint bench clean
+.PHONY: install demo prepare test lint bench docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,13 @@ lint: install
 ## bench: run every benchmark in bench/ (or one: make bench NAME=utci) and print one table
 bench: install
 	$(PY) -m bench $(NAME)
+
+## docs: API reference generated from the docstrings (pdoc, offline) into build/docs/
+docs: install
+	$(VENV)/bin/pdoc --docformat numpy --no-math --no-mermaid \
+		--footer-text "kaiteki API reference (generated from the docstrings)" \
+		-o build/docs comfort sensors maps api
+	@echo "API reference: build/docs/index.html (narrative docs: docs/README.md)"
 
 clean:
 	rm -rf var/cache bench/results/*.json
