@@ -113,14 +113,10 @@ def sensor_arrays(
     """
     Arrange readings into ``(hour, sensor)`` arrays, after QC exclusion and MRT from the globe.
 
-    Readings are put on the hour they fall in (the mean is taken when a sensor reports more
-    than once in an hour; the field is hourly). Each sensor's wind is expressed at the median
-    sensor height with the log profile of :func:`comfort.indices.wind_speed_at_10m`; MRT comes
-    from globe, air temperature and wind at the globe (hourly means) via
-    :func:`comfort.indices.mean_radiant_temperature` with the sensor's globe diameter. An MRT
-    that :func:`comfort.indices.mrt_plausible` rejects (cold air and strong wind amplify
-    globe errors; an iced globe) is set to NaN, so is the observed UTCI derived from it, and
-    the sensor-hour is counted in ``excluded["mrt_implausible"]``.
+    Readings go to the hour they fall in (mean of several); wind is expressed at the median
+    sensor height; MRT comes from the hourly globe, air and wind, and an MRT that
+    :func:`comfort.indices.mrt_plausible` rejects is set to NaN (with the observed UTCI) and
+    counted in ``excluded["mrt_implausible"]``. Details: docs/FIELD.md, "Inputs".
 
     Parameters
     ----------

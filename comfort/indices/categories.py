@@ -131,14 +131,10 @@ def comfort_score(
     """
     Comfort score in 0..1 from UTCI: 1 in the neutral band, lower with each stress category.
 
-    Piecewise linear between these nodes (UTCI °C → score), which sit on the category bounds:
-    cold side −50 → 0, −40 → 0.2 (end of very strong cold), −27 → 0.4, −13 → 0.6,
-    0 → 0.8 (end of moderate cold), 9 → 1; heat side 26 → 1, 32 → 0.6 (end of moderate
-    heat), 38 → 0.4, 46 → 0.2, 56 → 0. Beyond the end nodes the score is 0. A category of
-    a given severity ends at the same score on both sides (moderate → 0.6, strong → 0.4,
-    very strong → 0.2); slight cold stress, which has no heat counterpart, spans 1 → 0.8.
-    With a locally calibrated ``neutral_band_c`` the cold nodes shift by ``lower − 9`` and the
-    heat nodes by ``upper − 26``.
+    Piecewise linear through nodes on the category bounds (:data:`_COLD_NODES`,
+    :data:`_HEAT_NODES`), 0 beyond them; a calibrated ``neutral_band_c`` shifts the cold nodes
+    by ``lower − 9`` and the heat nodes by ``upper − 26``. Nodes: docs/INDICES.md, "Comfort
+    score".
 
     Parameters
     ----------

@@ -57,13 +57,9 @@ def natural_wet_bulb(
     """
     Natural (unventilated) wet-bulb temperature (°C) estimated with Bernard's method.
 
-    Bernard & Pourmoghani (1999), as used for outdoor WBGT estimation (e.g. Kong & Huber
-    2022): with ``Tpwb`` the psychrometric wet bulb (:func:`wet_bulb_stull`),
-
-    - if ``Tg − Ta < 4 °C`` (little radiant load): ``Tnwb = Ta − C (Ta − Tpwb)``, with
-      ``C = 0.85`` for v < 0.03 m/s, ``0.96 + 0.069 log10(v)`` for 0.03..3 m/s, ``1`` above;
-    - otherwise: ``Tnwb = Tpwb + 0.25 (Tg − Ta) + e``, with ``e = 1.1`` for v < 0.1 m/s,
-      ``0.1 / v^1.1 − 0.2`` for 0.1..1 m/s, ``−0.1`` above.
+    Bernard & Pourmoghani (1999) on the psychrometric wet bulb of :func:`wet_bulb_stull`; the
+    two regimes (radiant load ``Tg − Ta`` below or above 4 °C) and their wind terms are written
+    out in docs/INDICES.md, "Outdoor WBGT".
 
     Parameters
     ----------

@@ -162,17 +162,10 @@ def mrt_plausible(
     """
     Flag globe-derived MRT that cannot be trusted (the winter pitfall of globe thermometers).
 
-    In cold air and strong wind the convective term of ISO 7726 dominates: MRT amplifies any
-    error in the globe–air difference by ``K / (4 Tmrt^3)`` (K as in
-    :func:`mean_radiant_temperature`, Tmrt in kelvin), which grows as the air gets colder and
-    the wind stronger. A reading is **implausible** when any of these holds:
-
-    1. the MRT error caused by a globe–air difference error of ``sensor_error_c`` exceeds
-       ``max_mrt_error_c`` (sensitivity rule);
-    2. MRT lies more than ``max_below_air_c`` below the air temperature (a clear night sky
-       lowers MRT by at most about 10 °C below air temperature; lower values come from a wet
-       or iced globe, or a globe that has not reached equilibrium);
-    3. MRT cannot be computed (NaN).
+    Implausible: a globe–air error of ``sensor_error_c`` would move MRT by more than
+    ``max_mrt_error_c`` (cold air and strong wind amplify it), MRT lies more than
+    ``max_below_air_c`` below air temperature, or MRT is NaN. Why: docs/INDICES.md, "Mean
+    radiant temperature from a globe" (winter plausibility).
 
     Parameters
     ----------

@@ -324,13 +324,9 @@ def utci(
     """
     Universal Thermal Climate Index (°C), official 6th-order polynomial, vectorised.
 
-    Validity (inclusive, the reference program's limits): air temperature −50..+50 °C,
-    Tmrt − Ta −30..+70 °C, wind at 10 m 0.5..17 m/s, relative humidity 0..100 % with water
-    vapour pressure at most 50 hPa. Humidity enters as vapour pressure
-    ``e = RH/100 × es(Ta)`` (Hardy ITS-90 saturation pressure over water, also below 0 °C,
-    as in the reference program). Wind below 0.5 m/s (indoor and sheltered places) is
-    **clamped to 0.5 m/s** and flagged ``WIND_CLAMPED``; any other input outside validity
-    gives NaN and a flag, never an extrapolated value.
+    Validity limits are :data:`UTCI_LIMITS`. Wind below 0.5 m/s (indoor and sheltered places) is
+    **clamped to 0.5 m/s** and flagged ``WIND_CLAMPED``; any other input outside validity gives
+    NaN and a :class:`UTCIFlag`, never an extrapolated value (docs/INDICES.md, "UTCI").
 
     Parameters
     ----------
