@@ -18,34 +18,26 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sensors.kinds.chikaho import (
+    ARRAYS,
+    CHIKAHO_SERIES,
+    DAILY_ALIASES,
+    SUBWAY_ALIASES,
+    SUBWAY_LINE_IDS,
+    SUBWAY_SERIES,
+)
 from sensors.readers import read_dated_csv
 from sensors.weather import parse_dates, to_numbers
 
-#: Chi-Ka-Ho counter arrays.
-ARRAYS: tuple[str, ...] = ("J1", "J2", "J3", "J4", "J5")
-
-#: Sensor generation of the arrays in the 2019–2022 file.
-CHIKAHO_SERIES = "chikaho-acoustic"
-
-#: Subway boarding columns: English name → Japanese header of the source.
-SUBWAY_ALIASES: dict[str, tuple[str, ...]] = {
-    "sapporo_namboku_boardings": ("さっぽろ（南北線）",),
-    "sapporo_toho_boardings": ("さっぽろ（東豊線）",),
-    "susukino_namboku_boardings": ("すすきの",),
-    "odori_namboku_boardings": ("大通（南北線）",),
-    "odori_tozai_boardings": ("大通（東西線）",),
-    "odori_toho_boardings": ("大通（東豊線）",),
-}
-
-#: Counting-line ids of the subway columns in the store (``counts.line_id``).
-SUBWAY_LINE_IDS: dict[str, str] = {
-    col: "subway-" + col.removesuffix("_boardings").replace("_", "-") for col in SUBWAY_ALIASES
-}
-
-#: Series label of the subway boardings.
-SUBWAY_SERIES = "sapporo-subway-boardings"
-
-_ALIASES: dict[str, tuple[str, ...]] = {a: () for a in ARRAYS} | SUBWAY_ALIASES
+__all__ = [
+    "ARRAYS",
+    "CHIKAHO_SERIES",
+    "SUBWAY_ALIASES",
+    "SUBWAY_LINE_IDS",
+    "SUBWAY_SERIES",
+    "chikaho_long",
+    "read_chikaho_daily",
+]
 
 
 def read_chikaho_daily(path: str | Path) -> pd.DataFrame:
@@ -75,9 +67,9 @@ def read_chikaho_daily(path: str | Path) -> pd.DataFrame:
         Not UTF-8 or cp932 text.
     """
     path = Path(path)
-    raw, _ = read_dated_csv(path, _ALIASES, ARRAYS)
+    raw, _ = read_dated_csv(path, DAILY_ALIASES, ARRAYS)
     index = parse_dates(raw["date_text"], path.name, raw["line"])
-    cols = tuple(c for c in _ALIASES if c in raw.columns)
+    cols = tuple(c for c in DAILY_ALIASES if c in raw.columns)
     out = to_numbers(raw, cols, path.name)
     out.index = index
     return out.sort_index()

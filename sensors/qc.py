@@ -3,12 +3,16 @@ Quality control of readings, counts, steps and survey rows, as per-row flags.
 
 Flags follow common meteorological QC practice (physical range, spike/step, persistence, duplicate,
 time and location plausibility) and are stored per row in the integer column ``qc_flags``: a
-bitmask of the values in :data:`FLAGS`. ``qc_flags = 0`` means the row passed every test. The
-store also exposes the names as a comma-separated ``qc`` text column. A flagged row is kept: flags
-describe doubts, they never drop data. Rows that cannot be stored at all (unparseable key fields,
-text in a numeric field) go to the quarantine table instead.
+bitmask of :class:`comfort.qcflags.QCFlag` (:data:`FLAGS` maps the names to the bits).
+``qc_flags = 0`` means the row passed every test. The mask travels as an integer to the store's
+frames, the comfort field and the exports; :func:`flag_names` gives readable names where a
+person reads them. A flagged row is kept: flags describe doubts, they never drop data. Rows that
+cannot be stored at all (unparseable key fields, text in a numeric field) go to the quarantine
+table instead.
 
-All tests are vectorised with numpy: arrays in, a ``uint32`` flag array out.
+The plausible ranges of each kind's variables live with the kind's adapter
+(:mod:`sensors.kinds`). All tests are vectorised with numpy: arrays in, a ``uint32`` flag array
+out.
 """
 
 from __future__ import annotations
@@ -19,31 +23,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-#: Flag bits, in the order they are documented (docs/STORE.md).
-FLAGS: dict[str, int] = {
-    "range": 1 << 0,  # value outside the physical range of its variable
-    "spike": 1 << 1,  # isolated jump away from and back to the neighbours
-    "step": 1 << 2,  # jump between consecutive readings larger than the step limit
-    "persistence": 1 << 3,  # value unchanged for too long (stuck sensor)
-    "duplicate": 1 << 4,  # same key (sensor, time) seen earlier in the file or the store
-    "future": 1 << 5,  # timestamp later than the ingest time (+ tolerance)
-    "before_install": 1 << 6,  # timestamp before the sensor's installation date
-    "outside_area": 1 << 7,  # location outside the planning area (+ buffer)
-    "globe_below_air": 1 << 8,  # globe temperature far below air temperature
-    "missing": 1 << 9,  # a measured value is empty or NaN (stored as NULL)
-    "estimated": 1 << 10,  # the source marks the value as estimated/corrected (補正)
-    "unregistered": 1 << 11,  # sensor not in the registry (location from the row, if any)
-}
+from comfort.qcflags import FLAG_BITS, QCFlag
 
-#: Physical range of each reading variable (inclusive), following WMO-style plausible limits
-#: widened for street-level microclimate.
-READING_RANGES: dict[str, tuple[float, float]] = {
-    "air_temp_c": (-40.0, 45.0),
-    "rel_humidity_pct": (0.0, 100.0),
-    "wind_speed_ms": (0.0, 60.0),
-    "globe_temp_c": (-45.0, 80.0),
-    "solar_wm2": (0.0, 1400.0),
-}
+#: Flag names → bits, in the order they are documented (docs/STORE.md); an alias of
+#: :data:`comfort.qcflags.FLAG_BITS`.
+FLAGS: dict[str, int] = FLAG_BITS
+
+_ALL = sum(FLAG_BITS.values())  # every known bit
 
 #: Largest plausible change between consecutive readings of one sensor (step/spike limits).
 STEP_LIMITS: dict[str, float] = {
@@ -69,24 +55,16 @@ FUTURE_TOLERANCE_MIN = 10.0
 
 def flag_names(mask: int) -> list[str]:
     """
-    Names of the flags set in ``mask``.
+    Names of the flags set in ``mask``, in bit order.
 
     Examples
     --------
-    >>> flag_names(FLAGS["range"] | FLAGS["duplicate"])
+    >>> flag_names(QCFlag.RANGE | QCFlag.DUPLICATE)
     ['range', 'duplicate']
     >>> flag_names(0)
     []
     """
-    return [name for name, bit in FLAGS.items() if mask & bit]
-
-
-def flags_sql(column: str = "qc_flags") -> str:
-    """SQL expression giving the comma-separated flag names of an integer flag column."""
-    cases = ", ".join(
-        f"CASE WHEN ({column} & {bit}) <> 0 THEN '{name}' END" for name, bit in FLAGS.items()
-    )
-    return f"concat_ws(',', {cases})"
+    return QCFlag(int(mask) & _ALL).names()
 
 
 def range_flags(
@@ -115,8 +93,8 @@ def range_flags(
         lo, hi = ranges[name]
         nan = np.isnan(v)
         with np.errstate(invalid="ignore"):
-            out[~nan & ((v < lo) | (v > hi))] |= FLAGS["range"]
-        out[nan] |= FLAGS["missing"]
+            out[~nan & ((v < lo) | (v > hi))] |= np.uint32(QCFlag.RANGE)
+        out[nan] |= np.uint32(QCFlag.MISSING)
     assert out is not None
     return out
 
@@ -158,7 +136,7 @@ def series_flags(
     same = group[1:] == group[:-1]
     dt_min = (time_us[1:] - time_us[:-1]) / 60e6
     dup = same & (dt_min == 0)
-    out[1:][dup] |= FLAGS["duplicate"]
+    out[1:][dup] |= np.uint32(QCFlag.DUPLICATE)
     near = same & (dt_min > 0) & (dt_min <= MAX_GAP_MIN)
     if level is not None:
         near &= level[1:] == level[:-1]
@@ -178,8 +156,8 @@ def series_flags(
         step[1:] = big
         step &= ~spike
         step[1:] &= ~spike[:-1]  # the return from a spike is not a step
-        out[spike] |= FLAGS["spike"]
-        out[step] |= FLAGS["step"]
+        out[spike] |= np.uint32(QCFlag.SPIKE)
+        out[step] |= np.uint32(QCFlag.STEP)
     for name in PERSISTENCE_VARIABLES:
         if name not in values:
             continue
@@ -200,7 +178,7 @@ def series_flags(
         edge[e_m[stuck_run] + 1] -= 1
         stuck = np.cumsum(edge[:n], dtype=np.int8) > 0
         stuck &= ~np.isnan(v)
-        out[stuck] |= FLAGS["persistence"]
+        out[stuck] |= np.uint32(QCFlag.PERSISTENCE)
     return out
 
 
@@ -231,7 +209,7 @@ def globe_flags(
     a = np.asarray(air_temp_c, dtype=np.float64)
     with np.errstate(invalid="ignore"):
         bad = (a - g) > limit_k
-    return np.where(bad, FLAGS["globe_below_air"], 0).astype(np.uint32)
+    return np.where(bad, QCFlag.GLOBE_BELOW_AIR, 0).astype(np.uint32)
 
 
 def time_flags(
@@ -255,9 +233,9 @@ def time_flags(
         Clock-skew tolerance for the future test (min).
     """
     t = np.asarray(time_us, dtype=np.int64)
-    out = np.where(t > now_us + int(tolerance_min * 60e6), FLAGS["future"], 0).astype(np.uint32)
+    out = np.where(t > now_us + int(tolerance_min * 60e6), QCFlag.FUTURE, 0).astype(np.uint32)
     if installed_us is not None:
-        out[t < np.asarray(installed_us, dtype=np.int64)] |= FLAGS["before_install"]
+        out[t < np.asarray(installed_us, dtype=np.int64)] |= np.uint32(QCFlag.BEFORE_INSTALL)
     return out
 
 
@@ -297,9 +275,9 @@ def area_flags(
     shapely.prepare(area_wgs84)
     inside = shapely.contains_xy(area_wgs84, ux, uy)
     outside = ~inside[codes] & known
-    out[outside] = FLAGS["outside_area"]
+    out[outside] = QCFlag.OUTSIDE_AREA
     if not unknown_ok:
-        out[~known] = FLAGS["outside_area"]
+        out[~known] = QCFlag.OUTSIDE_AREA
     return out
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from sensors.ingest import pseudonymise
-from sensors.tables import FITBIT, STEPS
+from sensors.kinds.steps import FITBIT, STEPS
 
 __all__ = ["FITBIT", "STEPS", "pseudonymise", "read_steps"]
 
@@ -28,7 +28,7 @@ def read_steps(path: str | Path, pseudonym_key: str | bytes) -> pd.DataFrame:
     -------
     pandas.DataFrame
         As :meth:`sensors.store.Store.steps`: ``participant`` (pseudonym), ``time``,
-        ``interval``, ``steps``, ``qc_flags``, ``qc``. ``attrs["ingest"]`` holds the counts and
+        ``interval``, ``steps``, ``qc_flags`` (bitmask). ``attrs["ingest"]`` holds the counts and
         the quarantined rows (line, field, reason): nothing is dropped silently.
     """
     from sensors.ingest import ingest_file, result_attrs

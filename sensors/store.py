@@ -24,7 +24,6 @@ import duckdb
 import pandas as pd
 
 from sensors.errors import StoreError
-from sensors.qc import flags_sql
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -430,7 +429,7 @@ class Store:
             params.append(simulated)
         if qc_ok:
             where.append("t.qc_flags = 0")
-        sql = f"SELECT t.*, {flags_sql('t.qc_flags')} AS qc{extra_cols} FROM {table} t"
+        sql = f"SELECT t.*{extra_cols} FROM {table} t"
         if where:
             sql += " WHERE " + " AND ".join(where)
         if order:
@@ -466,7 +465,8 @@ class Store:
             ``time`` (Asia/Tokyo), ``sensor_id``, ``lat``, ``lon`` (the reading's, else the
             registry's), ``level``, ``air_temp_c`` (°C), ``rel_humidity_pct`` (%),
             ``wind_speed_ms`` (m/s), ``globe_temp_c`` (°C), ``solar_wm2`` (W/m²),
-            ``qc_flags`` (bitmask), ``qc`` (flag names), ``simulated``, ``file_id``, ``line``.
+            ``qc_flags`` (bitmask of :class:`comfort.qcflags.QCFlag`; names with
+            :func:`sensors.qc.flag_names`), ``simulated``, ``file_id``, ``line``.
         """
         where, params = [], []
         if start is not None:
@@ -487,7 +487,7 @@ class Store:
             "SELECT r.time, r.sensor_id, coalesce(r.lat, s.lat) AS lat, "
             "coalesce(r.lon, s.lon) AS lon, coalesce(r.level, s.level, 0) AS level, "
             "r.air_temp_c, r.rel_humidity_pct, r.wind_speed_ms, r.globe_temp_c, r.solar_wm2, "
-            f"r.qc_flags, {flags_sql('r.qc_flags')} AS qc, r.simulated, r.file_id, r.line "
+            "r.qc_flags, r.simulated, r.file_id, r.line "
             "FROM readings r LEFT JOIN sensors s USING (sensor_id)"
         )
         if where:
@@ -500,7 +500,7 @@ class Store:
 
         Columns: ``sensor_id``, ``kind`` (fixed|mobile), ``lat``, ``lon``, ``level``,
         ``height_m`` (m), ``globe_diameter_m`` (m), ``installed``, ``name``, ``qc_flags``,
-        ``qc``, ``simulated``, ``file_id``, geometry.
+        ``simulated``, ``file_id``, geometry.
         """
         df = self._select("sensors", time_col=None, order="t.sensor_id")
         return _points(df)
@@ -519,7 +519,7 @@ class Store:
 
         Columns: ``time`` (interval start, Asia/Tokyo), ``line_id``, ``direction``,
         ``interval_min`` (min), ``count``, ``statistic`` (``total`` people in the interval,
-        ``mean_per_15min`` for the Chi-Ka-Ho daily file), ``series``, ``qc_flags``, ``qc``,
+        ``mean_per_15min`` for the Chi-Ka-Ho daily file), ``series``, ``qc_flags``,
         ``simulated``, ``file_id``, ``line``. Series are never merged: filter on ``series``.
         """
         df = self._select(
@@ -558,7 +558,7 @@ class Store:
 
         Columns: ``mesh_id`` (JIS 3rd-order code), ``city_code``, ``month`` (first day),
         ``day_type`` (holiday|weekday|all), ``time_band`` (day 11–14 h|night 1–4 h|all),
-        ``stay_population`` (mean people per day), ``qc_flags``, ``qc``, ``simulated``,
+        ``stay_population`` (mean people per day), ``qc_flags``, ``simulated``,
         ``file_id``, geometry.
         """
         import geopandas as gpd
@@ -584,7 +584,7 @@ class Store:
     ) -> pd.DataFrame:
         """
         Step counts: ``participant`` (pseudonym), ``time`` (Asia/Tokyo), ``interval``
-        (hour|day), ``steps``, ``qc_flags``, ``qc``, ``simulated``, ``file_id``, ``line``.
+        (hour|day), ``steps``, ``qc_flags``, ``simulated``, ``file_id``, ``line``.
         """
         return self._select(
             "steps",
@@ -603,7 +603,7 @@ class Store:
 
         Columns: ``response_id``, ``time``, ``lat``, ``lon``, ``block``,
         ``thermal_sensation`` (ASHRAE −3..+3), ``comfort_vote`` (0..3), ``preference``,
-        ``activity``, ``clothing_clo`` (clo), ``age_group``, ``free_text``, ``qc_flags``, ``qc``,
+        ``activity``, ``clothing_clo`` (clo), ``age_group``, ``free_text``, ``qc_flags``,
         ``simulated``, ``file_id``, ``line``, geometry.
         """
         df = self._select(
@@ -615,9 +615,56 @@ class Store:
         """
         Reference daily weather: ``date``, ``air_temp_c`` (°C), ``wind_dir_deg`` (°),
         ``wind_speed_ms`` (m/s), ``precip_mm`` (mm), ``snow_depth_cm`` (cm), ``qc_flags``,
-        ``qc``, ``simulated``, ``file_id``, ``line``.
+        ``simulated``, ``file_id``, ``line``.
         """
         return self._select("weather", time_col="date", start=start, end=end, order="t.date")
+
+    def table(
+        self,
+        name: str,
+        start: Any = None,
+        end: Any = None,
+        *,
+        time_col: str | None = "time",
+        simulated: bool | None = None,
+        qc_ok: bool = False,
+    ) -> pd.DataFrame:
+        """
+        Every row of data table ``name`` (a kind's output table, built-in or registered), with
+        its integer ``qc_flags``, in the order it was stored.
+
+        Parameters
+        ----------
+        name
+            The table, e.g. ``"readings"`` or the table of a kind added with
+            :func:`sensors.kinds.register`.
+        start, end
+            Window ``[start, end)`` on ``time_col`` (None: no time filter).
+        time_col
+            The table's time column, or None.
+        simulated, qc_ok
+            As in :meth:`readings`.
+
+        Raises
+        ------
+        StoreError
+            No such table in the store.
+        """
+        known = self.con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [name]
+        ).fetchall()
+        columns = {c for (c,) in known}
+        if not columns:
+            raise StoreError(
+                f"the store {self.path} has no table {name!r}; ingest the kind that writes it "
+                "first (kaiteki ingest KIND FILE)."
+            )
+        tcol = time_col if time_col in columns else None
+        order = ", ".join(f"t.{c}" for c in ("file_id", "line") if c in columns)
+        return self._select(
+            name, time_col=tcol, start=start, end=end, simulated=simulated, qc_ok=qc_ok,
+            order=order,
+        )  # fmt: skip
 
     def files(self) -> pd.DataFrame:
         """Every ingested file or batch: path, sha256, kind, row counts, time of ingest."""

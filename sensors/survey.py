@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sensors.tables import SURVEY
+from sensors.kinds.survey import SURVEY
 
 __all__ = ["SURVEY", "read_survey"]
 

@@ -1,9 +1,9 @@
 """
 Adapter for thermal-environment readings (CSV or JSON Lines) and the sensor registry.
 
-Formats: docs/DATA_FORMATS.md ("Thermal readings"). The column specification is
-:data:`sensors.tables.THERMAL` (registry: :data:`sensors.tables.SENSORS`); parsing, QC and
-storage run in :mod:`sensors.ingest`. The readers here parse a file into a throwaway in-memory
+Formats: docs/DATA_FORMATS.md ("Thermal readings"). The kinds are the adapters
+:mod:`sensors.kinds.thermal` (spec :data:`THERMAL`) and :mod:`sensors.kinds.sensors` (spec
+:data:`SENSORS`); parsing, QC and storage run in :mod:`sensors.ingest`. The readers here parse a file into a throwaway in-memory
 store and return the frames a notebook would get from the real store.
 """
 
@@ -14,7 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from sensors.tables import SENSORS, THERMAL
+from sensors.kinds.sensors import SENSORS
+from sensors.kinds.thermal import THERMAL
 
 __all__ = ["SENSORS", "THERMAL", "read_readings", "read_sensor_registry"]
 
@@ -37,7 +38,7 @@ def read_readings(
     Returns
     -------
     pandas.DataFrame
-        As :meth:`sensors.store.Store.readings` (``qc_flags``, ``qc`` per row).
+        As :meth:`sensors.store.Store.readings` (``qc_flags`` bitmask per row).
     """
     from sensors.ingest import ingest_file
     from sensors.store import Store

@@ -18,31 +18,20 @@ import numpy as np
 import pandas as pd
 
 from sensors.errors import FileFormatError
+from sensors.kinds.weather import WEATHER_ALIASES, WEATHER_COLUMNS, WEATHER_RANGES
 from sensors.readers import read_dated_csv
+
+__all__ = [
+    "WEATHER_ALIASES",
+    "WEATHER_COLUMNS",
+    "WEATHER_RANGES",
+    "parse_dates",
+    "read_daily_weather",
+    "to_numbers",
+]
 
 #: Time zone of the Sapporo open data.
 TZ = "Asia/Tokyo"
-
-#: Canonical weather columns and the headers of the Sapporo file they come from.
-WEATHER_ALIASES: dict[str, tuple[str, ...]] = {
-    "air_temp_c": ("気温(℃)", "気温", "air_temp"),
-    "wind_dir_deg": ("風向(度:0～359)", "風向", "wind_dir"),
-    "wind_speed_ms": ("風速(m/s)", "風速", "wind_speed"),
-    "precip_mm": ("降水量(mm)", "降水量", "precip"),
-    "snow_depth_cm": ("積雪深(cm)", "積雪深", "snow_depth"),
-}
-
-#: The columns of :func:`read_daily_weather`, in order.
-WEATHER_COLUMNS: tuple[str, ...] = tuple(WEATHER_ALIASES)
-
-#: Physical range of each daily-mean variable used by the QC range test (inclusive).
-WEATHER_RANGES: dict[str, tuple[float, float]] = {
-    "air_temp_c": (-40.0, 45.0),
-    "wind_dir_deg": (0.0, 360.0),
-    "wind_speed_ms": (0.0, 60.0),
-    "precip_mm": (0.0, 500.0),
-    "snow_depth_cm": (0.0, 500.0),
-}
 
 
 def parse_dates(text: pd.Series, name: str, lines: pd.Series | None = None) -> pd.DatetimeIndex:

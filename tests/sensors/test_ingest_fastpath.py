@@ -7,8 +7,13 @@ import pytest
 
 from sensors import ingest as ing
 from sensors import qc
+from sensors.ingest.casting import CastRules
+from sensors.ingest.lines import Lines, line_index
+from sensors.ingest.sources import present_columns, scan_csv
+from sensors.kinds.thermal import THERMAL, series_order
 from sensors.store import Store
-from sensors.tables import THERMAL
+
+RULES = CastRules.at(1_700_000_000_000_000, {"level": "SMALLINT"})
 
 HEADER = (
     "time,sensor_id,lat,lon,air_temp_c,rel_humidity_pct,wind_speed_ms,globe_temp_c,solar_wm2,level"
@@ -33,8 +38,8 @@ DIRTY_VALUES = ["NA", "inf", "-inf", "nan", "warm", "1e400", "\u00a03.5", "  "]
 
 def _scan(store: Store, path, typed: frozenset[str]):
     header = HEADER.split(",")
-    present = ing._present_columns(header, THERMAL, path.name, ",")
-    return ing._scan_csv(store.con, str(path), header, 0, ",", THERMAL, present, typed)
+    present = present_columns(header, THERMAL, path.name, ",")
+    return scan_csv(store.con, str(path), header, 0, ",", THERMAL, present, RULES, typed)
 
 
 def _typed_columns() -> frozenset[str]:
@@ -105,8 +110,8 @@ def test_ingest_of_a_dirty_file_keeps_the_exact_reasons(tmp_path):
     ],
 )
 def test_lines_match_the_full_index(data):
-    lines = ing._Lines(data)
-    starts, ends = ing._line_index(data)
+    lines = Lines(data)
+    starts, ends = line_index(data)
     assert lines.count == len(starts)
     lengths = ends - starts
     arr = np.frombuffer(data, dtype=np.uint8)
@@ -126,11 +131,11 @@ def test_series_order_is_the_stable_sensor_time_order():
         codes = rng.integers(0, 7, n).astype(np.int64)
         time_us = rng.integers(0, 20, n).astype(np.int64) * 60_000_000
         expected = np.lexsort((np.arange(n), time_us, codes))
-        order = ing._series_order(codes, time_us)
+        order = series_order(codes, time_us)
         got = np.arange(n) if order is None else order
         assert got.tolist() == expected.tolist()
         s = np.lexsort((np.arange(n), time_us, codes))
-        assert ing._series_order(codes[s], time_us[s]) is None  # sorted input: no sort
+        assert series_order(codes[s], time_us[s]) is None  # sorted input: no sort
 
 
 def test_persistence_marks_whole_stuck_runs_only():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sensors import qc
 from sensors.survey import read_survey
 
 BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
@@ -21,7 +22,9 @@ def test_survey_values_and_flags():
     r1 = g.iloc[0]
     assert r1["block"] == "北一条西３丁目" and r1["free_text"] == "寒い, 風が強い"
     assert r1["thermal_sensation"] == -2 and r1["clothing_clo"] == 1.6
-    assert g.iloc[1]["qc"] == "range"  # thermal sensation 5 is off the ASHRAE scale
+    assert qc.flag_names(g.iloc[1]["qc_flags"]) == [
+        "range"
+    ]  # thermal sensation 5 is off the ASHRAE scale
 
 
 def test_response_ids_are_pseudonymised_at_ingest(tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from sensors import qc
 from sensors.ingest import ingest_file
 from sensors.store import Store
 from sensors.thermal import read_readings, read_sensor_registry
@@ -27,7 +28,7 @@ def test_registry_locations_fill_readings(tmp_path):
     df = read_readings(rd, registry=reg)
     assert df["lat"].tolist() == [43.0605, 43.061]
     s1 = df[df["sensor_id"] == "S001"].iloc[0]
-    assert s1["qc"] == "before_install"  # read the day before installation
+    assert qc.flag_names(s1["qc_flags"]) == ["before_install"]  # read the day before installation
     u1 = df[df["sensor_id"] == "U001"].iloc[0]
     assert u1["level"] == -1 and u1["qc_flags"] == 0
     g = read_sensor_registry(reg)
@@ -54,4 +55,4 @@ def test_jsonl_equals_csv(tmp_path):
     p.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     df = read_readings(p)
     assert df["air_temp_c"].item() == -3.5 and bool(df["simulated"].item())
-    assert df["qc"].item() == ""
+    assert df["qc_flags"].item() == 0 and "qc" not in df.columns  # the mask, never text
