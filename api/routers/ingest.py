@@ -11,6 +11,7 @@ durably queued". A batch already queued or stored answers ``duplicate_batch``.
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
@@ -51,8 +52,11 @@ Records = Annotated[
 WRITE_PATHS = frozenset({"/v1/readings", "/v1/counts", "/v1/steps", "/v1/survey"})
 
 
-def _check_text(kind: str, records: list[dict[str, Any]]) -> None:
-    """Refuse strings that are not valid Unicode (lone surrogates), naming row and field."""
+def _check_values(kind: str, records: list[dict[str, Any]]) -> None:
+    """
+    Refuse what no row may hold, naming row and field: text that is not valid Unicode (a lone
+    surrogate such as ``\\ud800``) and non-finite numbers (``NaN``, ``Infinity``).
+    """
     for i, record in enumerate(records):
         if not isinstance(record, dict):
             continue
@@ -66,6 +70,11 @@ def _check_text(kind: str, records: list[dict[str, Any]]) -> None:
                             f"row {i} of the {kind} batch: the {where} is not valid UTF-8 text "
                             "(it holds a lone surrogate such as \\ud800); send real characters"
                         ) from None
+            if isinstance(value, float) and not math.isfinite(value):
+                raise BadRequestError(
+                    f"row {i} of the {kind} batch: field {name!r} is {value}; numbers must be "
+                    "finite. Send null for a missing value"
+                )
 
 
 def _validate(kind: str, records: list[dict[str, Any]], ctx: IngestContext, source: str) -> Any:
@@ -103,7 +112,7 @@ def _ingest(kind: str, records: list[dict[str, Any]], ctx: IngestContext, key_id
             "rows are taken per request (KAITEKI_MAX_BATCH_ROWS). Split the batch into smaller "
             "requests, or ingest large files with `kaiteki ingest`."
         )
-    _check_text(kind, records)
+    _check_values(kind, records)
     source = f"api:POST /v1/{kind} key={key_id}"
     result = _validate(kind, records, ctx, source)
     if result.duplicate_file or (result.kind, result.sha256) in ctx.digests.get():

@@ -245,7 +245,12 @@ def test_same_batch_from_eight_clients_is_stored_once(server: Server) -> None:
         barrier = threading.Barrier(CLIENTS)
         results: list[httpx.Response | None] = [None] * CLIENTS
 
-        def client(i: int, rows: list[dict] = rows, barrier: threading.Barrier = barrier) -> None:
+        def client(
+            i: int,
+            rows: list[dict] = rows,
+            barrier: threading.Barrier = barrier,
+            results: list[httpx.Response | None] = results,
+        ) -> None:
             with httpx.Client(timeout=60) as c:
                 barrier.wait()
                 results[i] = _post(c, server.base, server.key, rows)
