@@ -95,12 +95,16 @@ def _make_command(kind: str) -> Any:
                 try:
                     res = ingest_file(store, kind, path, area=area, pseudonym_key=s.pseudonym_key)
                     summary = res.summary()
-                except SensorsError as exc:
+                except Exception as exc:  # one file's failure never skips the others
                     rejected += 1
+                    error = str(exc) if isinstance(exc, SensorsError) else (
+                        f"{path.name}: unexpected error ({type(exc).__name__}: {exc}); nothing "
+                        "of this file was stored. Please report it with the file."
+                    )  # fmt: skip
                     summary = {
                         "file": str(path), "kind": kind, "sha256": None, "rows_read": 0,
                         "accepted": 0, "flagged": 0, "quarantined": 0, "duplicate_file": False,
-                        "rejected": True, "error": str(exc),
+                        "rejected": True, "error": error,
                     }  # fmt: skip
                 results.append(summary)
                 progress.advance(task)

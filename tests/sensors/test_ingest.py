@@ -83,3 +83,33 @@ def test_cli_ingest_json(daily_path, tmp_path, monkeypatch):
         assert "the file is empty" in r.stdout
     finally:
         get_settings.cache_clear()
+
+
+def test_cli_ingest_reports_every_file_when_one_fails_unexpectedly(tmp_path, monkeypatch):
+    import sensors.ingest
+    from api.cli import app
+    from api.settings import get_settings
+
+    real = sensors.ingest.ingest_file
+
+    def flaky(store, kind, path, **kwargs):
+        if path.name == "boom.csv":
+            raise RuntimeError("disk on fire")
+        return real(store, kind, path, **kwargs)
+
+    monkeypatch.setattr(sensors.ingest, "ingest_file", flaky)
+    monkeypatch.setenv("KAITEKI_STORE", str(tmp_path / "cli.duckdb"))
+    get_settings.cache_clear()
+    boom, good = tmp_path / "boom.csv", tmp_path / "good.csv"
+    boom.write_text("x")
+    good.write_text("sensor_id,lat,lon\nS1,43.06,141.35\n")
+    try:
+        r = CliRunner().invoke(app, ["ingest", "sensors", "--json", "--no-area", str(boom),
+                                     str(good)])  # fmt: skip
+        assert r.exit_code == 1, r.output
+        out = [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
+        assert [o.get("rejected", False) for o in out] == [True, False]
+        assert "unexpected error (RuntimeError: disk on fire)" in out[0]["error"]
+        assert out[1]["accepted"] == 1
+    finally:
+        get_settings.cache_clear()
