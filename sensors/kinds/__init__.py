@@ -235,17 +235,17 @@ def get(kind: str) -> Adapter:
         return _REGISTRY[kind]
     except KeyError:
         raise IngestError(
-            f"unknown ingest kind {kind!r}; expected one of {list(_REGISTRY)}."
+            f"unknown ingest kind {kind!r}; expected one of {list(kinds())}."
         ) from None
 
 
 def kinds() -> tuple[str, ...]:
-    """Every registered kind, built-ins first."""
+    """Every registered kind: the built-ins in :data:`BUILTIN` order, then the others."""
     _load_builtins()
-    return tuple(_REGISTRY)
+    builtin = [k for k in BUILTIN if k in _REGISTRY]
+    return (*builtin, *(k for k in _REGISTRY if k not in BUILTIN))
 
 
 def record_kinds() -> dict[str, str]:
     """Names accepted by :func:`sensors.ingest.ingest_records` → kind."""
-    _load_builtins()
-    return {n: a.kind for a in _REGISTRY.values() for n in a.record_names}
+    return {n: k for k in kinds() for n in _REGISTRY[k].record_names}
