@@ -9,7 +9,9 @@ write endpoints before their body is read, a request body size limit (413) and r
 (408), security headers and a Content-Security-Policy on every response (errors and 500s
 included), CORS only for the origins in ``KAITEKI_CORS_ORIGINS`` (default: same origin only),
 Leaflet and the page assets served from ``/static`` (no CDN), OpenAPI docs at ``/docs``. Logging
-is configured here and in the CLI entry point only. The lifespan reads the key, registry and
+is configured here and in the CLI entry point only. The app's inputs are one
+:class:`api.resources.Resources` on ``app.state.resources`` (routes take it as
+``api.deps.ResourcesDep``); the lifespan loads the cheap ones, reads the key, registry and
 batch-digest snapshots and starts the spool writer (``api.writer``): no request writes the
 store.
 """
@@ -24,6 +26,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
+from api import resources
 from api.deps import IngestContext
 from api.errors import error_responses, install_error_handlers
 from api.middleware import (
@@ -72,11 +75,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     s = settings or get_settings()
     ingest_ctx = IngestContext.create(s)
+    app_resources = resources.for_settings(s)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from starlette.concurrency import run_in_threadpool
 
+        await run_in_threadpool(app_resources.warm)
         await run_in_threadpool(ingest_ctx.warm)
         ingest_ctx.writer.start()
         try:
@@ -86,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="kaiteki", description=DESCRIPTION, version="0.1.0", lifespan=lifespan)
     app.state.ingest = ingest_ctx
+    app.state.resources = app_resources
     if settings is not None:
         app.dependency_overrides[get_settings] = lambda: settings
     # innermost first: the body limits, then the key check before any body is read

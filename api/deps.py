@@ -3,6 +3,8 @@ Dependencies of the routes, as ``Annotated`` aliases (FastAPI's "bigger applicat
 
 - :data:`SettingsDep`: the settings (``api.settings.get_settings``; tests override it with
   ``app.dependency_overrides[get_settings]``).
+- :data:`ResourcesDep`: the app's inputs (:class:`api.resources.Resources`, made in
+  :func:`api.app.create_app`), from an ``async`` dependency (no hop to a worker thread).
 - :data:`LangDep`: ``ja`` or ``en`` from ``?lang=`` or ``Accept-Language``.
 - :data:`ApiKeyDep`: the id of a valid API key from ``X-API-Key`` (or ``Authorization: Bearer``),
   checked by :class:`api.middleware.IngestAuthMiddleware` before the body is read.
@@ -15,13 +17,14 @@ No dependency opens the store for writing: writes go through the spool (``api.sp
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Header, Query, Request
 
 from api.auth import KeyCache
 from api.errors import AuthError
 from api.i18n import negotiate
+from api.resources import Resources
 from api.settings import Settings, get_settings
 from api.snapshot import StoreSnapshot
 from api.spool import Spool
@@ -30,9 +33,18 @@ from api.writer import SpoolWriter
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def language(
+async def app_resources(request: Request) -> Resources:
+    """The app's :class:`api.resources.Resources` (``app.state.resources``)."""
+    res: Resources = request.app.state.resources
+    return res
+
+
+ResourcesDep = Annotated[Resources, Depends(app_resources)]
+
+
+async def language(
     request: Request,
-    lang: Annotated[str | None, Query(description="Language: ja or en.")] = None,
+    lang: Annotated[Literal["ja", "en"] | None, Query(description="Language: ja or en.")] = None,
 ) -> str:
     """``ja`` or ``en``: ``?lang=`` first, then ``Accept-Language``, else English."""
     return negotiate(lang, request.headers.get("accept-language"))

@@ -9,45 +9,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from api import data
+from api.clock import parse_at
 from api.errors import BadRequestError
+from api.resources import Resources
 from api.schemas import RouteOut
 from comfort import conditions as cond_engine
 from comfort import routing
-from comfort.conditions import Conditions
+from comfort.conditions import CATEGORY_KEYS, Conditions
+
+__all__ = ["isochrone_answer", "parse_at", "route_answer", "route_json"]
 
 
-def parse_at(text: str | None, default: dt.datetime) -> dt.datetime:
-    """
-    An ISO 8601 date-time as naive Asia/Tokyo time (JST when it has no zone; an offset is
-    converted, not dropped), to the minute; ``default`` when ``text`` is None.
-
-    Raises
-    ------
-    BadRequestError
-        ``text`` is not an ISO 8601 date-time.
-
-    Examples
-    --------
-    >>> parse_at("2025-01-20 08:00", dt.datetime(2022, 1, 1))
-    datetime.datetime(2025, 1, 20, 8, 0)
-    >>> parse_at("2025-01-19T23:30:45Z", dt.datetime(2022, 1, 1))
-    datetime.datetime(2025, 1, 20, 8, 30)
-    """
-    if text is None:
-        return default
-    try:
-        when = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise BadRequestError(
-            f"at must be an ISO 8601 date-time such as 2025-01-20T08:00 (JST when no zone); "
-            f"got {text!r}"
-        ) from None
-    return data.local_naive(when).replace(second=0, microsecond=0)
-
-
-def _conditions(when: dt.datetime, snow_cm: float | None, use_field: bool) -> Conditions:
-    cond = data.conditions(when)
+def _conditions(
+    res: Resources, when: dt.datetime, snow_cm: float | None, use_field: bool
+) -> Conditions:
+    cond = res.conditions(when)
     if snow_cm is not None:
         cond = cond.with_snow(snow_cm)
     if not use_field:
@@ -56,6 +32,7 @@ def _conditions(when: dt.datetime, snow_cm: float | None, use_field: bool) -> Co
 
 
 def _weights(
+    res: Resources,
     when: dt.datetime,
     mode: str,
     alpha: float,
@@ -65,20 +42,21 @@ def _weights(
 ) -> tuple[routing.EdgeWeights, routing.EdgeWeights, dict[str, Any]]:
     """The app's cached weights for the defaults; the CLI's options computed on their own."""
     if snow_cm is None and surface == "kept" and use_field:
-        return data.route_weights_pair(mode, when, alpha)
+        return res.route_weights_pair(mode, when, alpha)
     if mode not in routing.MODES:
         raise BadRequestError(f"mode must be one of {', '.join(routing.MODES)}; got {mode!r}")
     if surface not in routing.SURFACES:
         raise BadRequestError(
             f"surface must be one of {', '.join(routing.SURFACES)}; got {surface!r}"
         )
-    cg = data.compiled()
-    cond = _conditions(when, snow_cm, use_field)
+    cg = res.compiled()
+    cond = _conditions(res, when, snow_cm, use_field)
     weights = cond_engine.route_weights(cg, cond, mode, alpha, surface)  # type: ignore[arg-type]
     return weights, routing.shortest_weights_like(cg, weights), cond.to_dict()
 
 
 def route_answer(
+    res: Resources,
     origin: tuple[float, float],
     destination: tuple[float, float],
     when: dt.datetime,
@@ -94,6 +72,8 @@ def route_answer(
 
     Parameters
     ----------
+    res
+        The inputs (:func:`api.resources.current` in the CLI, the app's in the API).
     origin, destination
         ``(lon, lat)`` in degrees.
     when
@@ -104,13 +84,13 @@ def route_answer(
         CLI options: a snow depth (cm) instead of the real one, the winter surface, and
         whether to use the comfort field.
     """
-    weights, shortest, conditions = _weights(when, mode, alpha, snow_cm, surface, use_field)
+    weights, shortest, conditions = _weights(res, when, mode, alpha, snow_cm, surface, use_field)
     r = routing.route_lonlat(
-        data.compiled(),
+        res.compiled(),
         origin,
         destination,
         weights,
-        category_order=data.CATEGORY_KEYS,
+        category_order=CATEGORY_KEYS,
         shortest_weights=shortest,
     )
     out = r.to_dict()
@@ -129,6 +109,7 @@ def route_json(answer: dict[str, Any]) -> dict[str, Any]:
 
 
 def isochrone_answer(
+    res: Resources,
     origin: tuple[float, float],
     minutes: float,
     when: dt.datetime,
@@ -143,9 +124,9 @@ def isochrone_answer(
     ``nodes_reached`` and ``conditions`` in its properties.
     """
     weights, _, conditions = _weights(
-        when, mode, routing.DEFAULT_ALPHA, snow_cm, surface, use_field=True
+        res, when, mode, routing.DEFAULT_ALPHA, snow_cm, surface, use_field=True
     )
-    cg = data.compiled()
+    cg = res.compiled()
     node, snap_m = cg.snap(origin[0], origin[1], level=0)
     iso = routing.isochrone(cg, weights, node, minutes)
     feature = iso.to_geojson()

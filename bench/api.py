@@ -114,10 +114,10 @@ def _free_port() -> int:
 
 def pairs(n: int = N_PAIRS, seed: int = 0) -> list[tuple[str, str]]:
     """``n`` random origin–destination pairs of street nodes as ``"lon,lat"`` strings."""
-    from api import data
+    from api import resources
     from comfort.network import UNDERGROUND_NODE_BASE
 
-    cg = data.compiled()
+    cg = resources.current().compiled()
     street = np.flatnonzero(np.asarray(cg.node_ids) < UNDERGROUND_NODE_BASE)
     rng = np.random.default_rng(seed)
     a = rng.choice(street, n)
@@ -137,21 +137,23 @@ def bare_route_ms(od: list[tuple[str, str]]) -> float:
     """Median time (ms) of the routing call the endpoint makes, in process, same pairs."""
     import datetime as dt
 
-    from api import data
+    from api import resources
     from comfort import routing
+    from comfort.conditions import CATEGORY_KEYS
 
+    res = resources.current()
     at = dt.datetime.fromisoformat(AT)
-    data.route_weights_pair(MODE, at)  # warm caches, as the server is warm
+    res.route_weights_pair(MODE, at)  # warm caches, as the server is warm
     times = []
     for o, d in od:
         t0 = time.perf_counter()
-        weights, shortest, _ = data.route_weights_pair(MODE, at)
+        weights, shortest, _ = res.route_weights_pair(MODE, at)
         routing.route_lonlat(
-            data.compiled(),
+            res.compiled(),
             (float(o.split(",")[0]), float(o.split(",")[1])),
             (float(d.split(",")[0]), float(d.split(",")[1])),
             weights,
-            category_order=data.CATEGORY_KEYS,
+            category_order=CATEGORY_KEYS,
             shortest_weights=shortest,
         )
         times.append(time.perf_counter() - t0)

@@ -281,6 +281,98 @@ def comfortable_places_kpi(
     return status, places_kpi(status, baseline_year, target_ratio)
 
 
+def scenario_gains(
+    place_conditions: xr.Dataset,
+    places: pd.DataFrame | None,
+    year: int,
+    *,
+    wind_height_m: float = 1.5,
+) -> list[dict[str, Any]]:
+    """
+    Comfortable places of ``year`` if each intervention of :data:`comfort.scenarios.INTERVENTIONS`
+    were added at every place where it applies. Places are independent in the KPI, so this is
+    also the gain of adding it at each place on its own.
+
+    Parameters
+    ----------
+    place_conditions
+        Hourly place conditions, dims (time, place): ``utci_c`` and
+        :data:`comfort.scenarios.CONDITION_COLUMNS`.
+    places
+        The places layer (opening hours), as for :func:`place_hours`.
+    year
+        The year of the field (its own reference for the per-place status).
+    wind_height_m
+        Height (m) of the wind speed in ``place_conditions``.
+
+    Returns
+    -------
+    list of dict
+        Per intervention: ``intervention``, ``comfortable_now``, ``comfortable_with`` and
+        ``places_gained`` (ids).
+    """
+    from comfort import scenarios
+
+    cols = list(scenarios.CONDITION_COLUMNS)
+    pf = place_conditions[[*cols, "utci_c"]].compute()
+    times = pd.DatetimeIndex(pf["time"].to_numpy())
+    ids = [str(p) for p in pf["place"].to_numpy()]
+
+    def comfortable(utci_by_place: pd.DataFrame) -> set[str]:
+        status, _ = comfortable_places_kpi(utci_by_place, places, year)
+        st = status[(status["period"] == "year") & (status["year"] == year)]
+        return set(st.loc[st["comfortable"], "place_id"])
+
+    now_ok = comfortable(pd.DataFrame(pf["utci_c"].to_numpy(), index=times, columns=ids))
+    out = []
+    for key in scenarios.INTERVENTIONS:
+        changed = {}
+        for pid in ids:
+            cond = pd.DataFrame({c: pf[c].sel(place=pid).to_numpy() for c in cols}, index=times)
+            after = scenarios.apply_scenario(cond, key, wind_height_m=wind_height_m)
+            changed[pid] = after["utci_c"].to_numpy()
+        with_ok = comfortable(pd.DataFrame(changed, index=times))
+        out.append(
+            {
+                "intervention": key,
+                "comfortable_now": len(now_ok),
+                "comfortable_with": len(with_ok),
+                "places_gained": sorted(with_ok - now_ok),
+            }
+        )
+    return out
+
+
+def pleasant_street_share(segments: pd.DataFrame, edge_ids: Any, utci_c: Any) -> float:
+    """
+    Share (%) of the street length with a UTCI in the neutral band (no thermal stress), among
+    the street segments with a value.
+
+    Parameters
+    ----------
+    segments
+        Segment table indexed by segment id, with ``kind`` and ``length_m`` (m).
+    edge_ids, utci_c
+        Segment ids and their UTCI (°C).
+
+    Examples
+    --------
+    >>> seg = pd.DataFrame({"kind": ["street", "street", "underground"],
+    ...                     "length_m": [100.0, 300.0, 50.0]}, index=[1, 2, 3])
+    >>> pleasant_street_share(seg, [1, 2, 3], [20.0, 35.0, 20.0])
+    25.0
+    """
+    lookup = dict(zip(np.asarray(edge_ids).tolist(), np.asarray(utci_c).tolist(), strict=True))
+    street = segments[segments["kind"] == "street"]
+    u = np.array([lookup.get(int(s), np.nan) for s in street.index], dtype=np.float64)
+    ok = np.isfinite(u)
+    if not ok.any():
+        return 0.0
+    length = street["length_m"].to_numpy(dtype=np.float64)
+    good = ok & in_neutral_band(u)
+    return round(100.0 * float(length[good].sum() / length[ok].sum()), 1)
+
+
 # --------------------------------------------------------------------------------------------
 # Steps and content views
 # --------------------------------------------------------------------------------------------

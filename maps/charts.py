@@ -5,9 +5,11 @@ from __future__ import annotations
 import io
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import matplotlib
+import pandas as pd
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -101,3 +103,76 @@ def bar_chart(
         if note:
             fig.text(0.01, -0.02, note, fontsize=7, color="#b35c00")
         return _svg(fig)
+
+
+def chikaho_chart(daily: pd.DataFrame, title: str) -> str:
+    """
+    SVG line chart of the Chi-Ka-Ho counters J1–J5: monthly means of the real daily counts.
+
+    Parameters
+    ----------
+    daily
+        Daily counts (people per 15 min) in columns ``J1``..``J5``, indexed by date.
+    title
+        Chart title (in the page's language); "(J1–J5, real)" is appended.
+    """
+    monthly = daily[[f"J{i}" for i in range(1, 6)]].resample("MS").mean()
+    return line_chart(
+        [f"{d:%Y-%m}" for d in monthly.index],
+        {c: monthly[c].round(0).tolist() for c in monthly.columns},
+        title=title + " (J1–J5, real)",
+        ylabel="count / 15 min (monthly mean)",
+    )
+
+
+def kpi_charts(
+    places: Mapping[str, Any],
+    steps: Mapping[str, Any],
+    views: Mapping[str, Any],
+    *,
+    labels: Mapping[str, str],
+    baseline_year: int,
+) -> dict[str, str]:
+    """
+    The dashboard's SVG charts of the KPI sections (``GET /v1/kpi``): comfortable places per
+    year with the target (2× the baseline year), participants' mean daily steps per month and
+    content views per year. A section without data has no chart.
+
+    Parameters
+    ----------
+    places, steps, views
+        The sections ``places``, ``steps`` and ``content_views`` of ``GET /v1/kpi``.
+    labels
+        Titles and notes in the page's language: ``kpi_places``, ``kpi_steps``, ``kpi_views``,
+        ``steps`` (series name) and ``simulated``.
+    baseline_year
+        The baseline year of the places KPI.
+    """
+    charts: dict[str, str] = {}
+    if places.get("available"):
+        year_rows = [r for r in places["series"] if r.get("period") == "year"]
+        baseline = next((r["comfortable"] for r in year_rows if r["year"] == baseline_year), 0)
+        charts["places"] = bar_chart(
+            [str(r["year"]) for r in year_rows],
+            [r["comfortable"] for r in year_rows],
+            title=labels["kpi_places"],
+            ylabel="places",
+            target=2.0 * baseline or None,
+            note=labels["simulated"] if places.get("simulated") else None,
+        )
+    if steps.get("series"):
+        charts["steps"] = line_chart(
+            [r["month"] for r in steps["series"]],
+            {labels["steps"]: [r["mean_daily_steps"] for r in steps["series"]]},
+            title=labels["kpi_steps"],
+            ylabel="steps / day",
+            note=labels["simulated"] if steps.get("simulated") else None,
+        )
+    if views.get("available"):
+        charts["views"] = bar_chart(
+            [str(r["year"]) for r in views["series"]],
+            [r["mean_daily_views"] for r in views["series"]],
+            title=labels["kpi_views"],
+            ylabel="views / day",
+        )
+    return charts

@@ -133,6 +133,7 @@ def load_conditions(
 ) -> Conditions:
     """
     The conditions at ``at`` (naive Asia/Tokyo) from the fields under ``cache_dir`` and the
-    daily weather file, without caching (the CLI and the API use :func:`api.data.conditions`).
+    daily weather file, without caching (the CLI and the API use the cached
+    ``api.resources.Resources.conditions``).
     """
     return resolve_conditions(at, cg, StoredFields(cache_dir), daily_weather_table(weather_path))

@@ -7,17 +7,23 @@ Walking courses: a replaceable data file of named routes through real places.
 the app computes it on the walking graph through the waypoints, so a course follows the network
 it is shown on.
 
-Also here: the documented step and energy estimates shown on a course page.
+Also here: the documented step and energy estimates shown on a course page, and a course routed
+through its waypoints (:func:`course_route`).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sensors.errors import CourseError
+
+if TYPE_CHECKING:
+    from comfort import routing
 
 #: The embedded course file.
 COURSES_FILE = Path(__file__).resolve().parent / "data" / "courses.json"
@@ -195,3 +201,76 @@ def energy_kcal(
     70.0
     """
     return round(met * body_mass_kg * minutes / 60.0, 1)
+
+
+def course_route(
+    cg: routing.CompiledGraph,
+    course: Course,
+    weights: routing.EdgeWeights,
+    *,
+    category_order: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """
+    A course routed on the compiled graph through its waypoints, leg by leg, with its figures.
+
+    Parameters
+    ----------
+    cg
+        The compiled walking graph.
+    course
+        The course; each waypoint is snapped to the nearest ground-level node.
+    weights
+        Routing weights of the course's mode (:func:`comfort.conditions.route_weights`).
+    category_order
+        UTCI category labels in the order ``utci_minutes`` should list them.
+
+    Returns
+    -------
+    dict
+        ``length_m``, ``minutes``, ``steps``, ``energy_kcal``, ``underground_share``,
+        ``walkways``, ``utci_minutes`` (None without a field), ``geometry`` (GeoJSON
+        LineString, lon/lat) and, per directed edge walked in order, ``segment_ids`` (the
+        segments of the comfort field) and ``edge_length_m`` (numpy arrays, not JSON).
+    """
+    import numpy as np
+
+    from comfort import routing
+
+    nodes = [cg.snap(w.lon, w.lat, level=0)[0] for w in course.waypoints]
+    legs = [
+        routing.find_route(cg, weights, a, b, category_order=category_order).route
+        for a, b in itertools.pairwise(nodes)
+    ]
+    length = sum(leg.length_m for leg in legs)
+    minutes = sum(leg.minutes for leg in legs)
+    indoor = sum(leg.length_m * leg.underground_share for leg in legs)
+    coords: list[list[float]] = []
+    for leg in legs:
+        part = leg.geometry()["coordinates"]
+        coords.extend(part if not coords else part[1:])
+    utci: dict[str, float] | None = None
+    if all(leg.utci_minutes is not None for leg in legs):
+        utci = {}
+        for leg in legs:
+            for k, v in (leg.utci_minutes or {}).items():
+                utci[k] = round(utci.get(k, 0.0) + v, 2)
+    edges = np.concatenate(
+        [np.asarray(leg.edges, dtype=np.int64) for leg in legs] or [np.empty(0, dtype=np.int64)]
+    )
+    walkways: list[str] = []
+    for leg in legs:
+        for w in leg.walkways:
+            if not walkways or walkways[-1] != w:
+                walkways.append(w)
+    return {
+        "length_m": round(length, 1),
+        "minutes": round(minutes, 1),
+        "steps": steps_for(length),
+        "energy_kcal": energy_kcal(minutes),
+        "underground_share": round(indoor / length, 3) if length else 0.0,
+        "walkways": walkways,
+        "utci_minutes": utci,
+        "geometry": {"type": "LineString", "coordinates": coords},
+        "segment_ids": np.asarray(cg.segment_id[edges], dtype=np.int64),
+        "edge_length_m": np.asarray(cg.length_m[edges], dtype=np.float64),
+    }

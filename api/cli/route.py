@@ -17,8 +17,9 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from api import data, wayfinding
+from api import resources, wayfinding
 from api.cli._common import console, print_json
+from api.clock import to_minute
 from api.errors import BadRequestError
 from api.i18n import condition_notes
 from comfort import routing
@@ -34,8 +35,8 @@ route_app = typer.Typer(
 
 
 def compiled_graph() -> routing.CompiledGraph:
-    """The compiled walking graph in use (:func:`api.data.compiled`, one cache for all)."""
-    return data.compiled()
+    """The compiled walking graph in use (:func:`api.resources.current`, one cache for all)."""
+    return resources.current().compiled()
 
 
 def parse_point(text: str, what: str) -> tuple[float, float]:
@@ -85,7 +86,7 @@ def _place_point(place_id: str) -> tuple[float, float] | None:
 
 def parse_at(text: str | None) -> dt.datetime:
     """A local (Asia/Tokyo) date and time, to the minute; default now."""
-    now = data.local_naive(dt.datetime.now(TZ)).replace(second=0, microsecond=0)
+    now = to_minute(dt.datetime.now(TZ))
     try:
         return wayfinding.parse_at(text, now)
     except BadRequestError:
@@ -190,6 +191,7 @@ def route(
     obj = wayfinding.route_json(
         _answer(
             wayfinding.route_answer,
+            resources.current(),
             a,
             b,
             when,
@@ -236,6 +238,7 @@ def isochrone_cmd(
     when = parse_at(at)
     feature = _answer(
         wayfinding.isochrone_answer,
+        resources.current(),
         (lon, lat),
         minutes,
         when,

@@ -7,17 +7,17 @@ from typing import Any
 import shapely
 from fastapi import APIRouter
 
-from api import resources
+from api.deps import ResourcesDep
 from comfort import network
 
 router = APIRouter(prefix="/v1", tags=["area"])
 
 
 @router.get("/area")
-def area() -> dict[str, Any]:
+def area(res: ResourcesDep) -> dict[str, Any]:
     """The planning area (GeoJSON geometry, lon/lat), its figures and the network summary."""
-    G = resources.graph()
-    pa = resources.planning_area()
+    G = res.graph()
+    pa = res.planning_area()
     props = {
         k: (None if v is None or v != v else v)
         for k, v in pa.drop(columns="geometry").iloc[0].to_dict().items()

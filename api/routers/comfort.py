@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import geopandas as gpd
 import numpy as np
 from fastapi import APIRouter, Query
 
-from api import data
-from api.deps import SettingsDep
-from api.errors import BadRequestError, NotPreparedError
-from api.wayfinding import parse_at
+from api.clock import parse_at, same_time_in
+from api.deps import ResourcesDep, SettingsDep
+from api.errors import BadRequestError, NotFoundError, NotPreparedError
+from api.params import HourQuery, Season, YearQuery
 from comfort import indices
+from comfort.conditions import comfort_and_labels
 
 router = APIRouter(prefix="/v1", tags=["comfort"])
-
-SEASONS = ("DJF", "MAM", "JJA", "SON")
 
 
 def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
@@ -41,14 +41,19 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
 
 
 def comfort_features(
-    utci_c: np.ndarray, edge_ids: np.ndarray, bbox: tuple[float, float, float, float] | None
+    seg: gpd.GeoDataFrame,
+    utci_c: np.ndarray,
+    edge_ids: np.ndarray,
+    bbox: tuple[float, float, float, float] | None,
 ) -> list[dict[str, Any]]:
-    """GeoJSON features of the segments with their UTCI, category and comfort score."""
-    seg = data.segments_lonlat()
+    """
+    GeoJSON features of the segments (lon/lat table) with their UTCI, category and comfort
+    score.
+    """
     pos = {int(e): i for i, e in enumerate(edge_ids)}
     if bbox is not None:
         seg = seg.cx[bbox[0] : bbox[2], bbox[1] : bbox[3]]
-    comfort, labels = data.comfort_and_labels(np.asarray(utci_c, dtype=np.float64))
+    comfort, labels = comfort_and_labels(np.asarray(utci_c, dtype=np.float64))
     codes = np.full(len(utci_c), indices.MISSING_CODE)
     ok = np.isfinite(utci_c)
     codes[ok] = indices.utci_category(np.asarray(utci_c)[ok])
@@ -79,6 +84,7 @@ def comfort_features(
 
 @router.get("/comfort")
 def comfort(
+    res: ResourcesDep,
     settings: SettingsDep,
     time: Annotated[
         str | None,
@@ -91,11 +97,11 @@ def comfort(
         str | None, Query(description="min_lon,min_lat,max_lon,max_lat (degrees).")
     ] = None,
     season: Annotated[
-        str | None,
-        Query(description="DJF, MAM, JJA or SON: mean of that season (with hour) instead of time."),
+        Season | None,
+        Query(description="Mean of that season (with hour) instead of time."),
     ] = None,
-    hour: Annotated[int | None, Query(ge=0, le=23, description="Hour of day with season.")] = None,
-    year: Annotated[int | None, Query(description="Field year for season/hour.")] = None,
+    hour: HourQuery | None = None,
+    year: YearQuery | None = None,
 ) -> dict[str, Any]:
     """
     UTCI (°C), UTCI stress category and comfort score (0..1) of every street segment, as a
@@ -107,26 +113,32 @@ def comfort(
     """
     box = parse_bbox(bbox)
     if season is not None or hour is not None:
-        if season not in SEASONS or hour is None:
+        if season is None or hour is None:
             raise BadRequestError(
-                f"season must be one of {', '.join(SEASONS)} together with hour (0..23); "
+                f"season (DJF, MAM, JJA or SON) and hour (0..23) go together; "
                 f"got season={season!r}, hour={hour!r}"
             )
+        if year is not None and not res.has_field(year):
+            built = ", ".join(str(y) for y in res.stored_fields().years()) or "none"
+            raise NotFoundError(
+                f"no comfort field for {year} (built: {built}); pick a built year or build it "
+                f"with `kaiteki comfort build --year {year}`"
+            )
         y = year or settings.demo_year
-        agg = data.season_hour(y)
+        agg = res.season_hour(y)
         utci = np.asarray(agg["utci_c"].sel(season=season, hour=hour).to_numpy(), dtype=float)
         ids = np.asarray(agg["edge"].to_numpy())
         when: dict[str, Any] = {"year": y, "season": season, "hour": hour, "aggregation": "mean"}
-        cond = data.season_conditions(y, season, hour)
+        cond = res.season_conditions(y, season, hour)
     else:
-        local = parse_at(time, data.same_time_in(settings.demo_year))
-        cond = data.conditions(local)
+        local = parse_at(time, same_time_in(settings.demo_year))
+        cond = res.conditions(local)
         if cond.edge_ids is None or cond.utci_c is None:
-            data.edge_utci(local.year, local)  # raises why: field not built, or hour outside it
+            res.edge_utci(local.year, local)  # raises why: field not built, or hour outside it
             raise NotPreparedError(f"no comfort field for {local:%Y-%m-%d %H:%M} JST")
         ids, utci = cond.edge_ids, cond.utci_c
         when = {"time": local.isoformat(), "time_zone": "Asia/Tokyo"}
-    feats = comfort_features(utci, ids, box)
+    feats = comfort_features(res.segments_lonlat(), utci, ids, box)
     return {
         "type": "FeatureCollection",
         "features": feats,

@@ -1,267 +1,20 @@
-"""
-``GET /v1/kpi``: the three Project 5 KPIs with the series behind them.
-
-The steps and content-views sections read the store **read-only** (several processes may read
-it at once; DuckDB lets no process open it while another writes it, e.g. ``kaiteki ingest``):
-the open is retried for under a second, and a store that stays locked is a 503
-(:class:`StoreBusyError`, without the lock holder's details). Each section is kept for
-:data:`TTL_S` seconds per process (``api.data.ttl_cached``), so a busy dashboard reads the store
-about once a minute per worker.
-"""
+"""``GET /v1/kpi``: the three Project 5 KPIs with the series behind them (``api.services.kpi``)."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-import numpy as np
-import pandas as pd
 from fastapi import APIRouter
 
-from api import data, pageviews
-from api.deps import SettingsDep
-from api.errors import StoreBusyError, error_responses
-from sensors.errors import StoreError
-from sensors.store import Store
+from api.deps import ResourcesDep, SettingsDep
+from api.errors import error_responses
+from api.services.kpi import places_section, steps_section, views_section
 
 router = APIRouter(prefix="/v1", tags=["kpi"])
 
-#: How long (s) a process keeps a store-backed KPI section before reading the store again.
-TTL_S = 60.0
-
-#: Pauses (s) between read-only attempts on a store another process holds for writing.
-RETRY_PAUSES_S = (0.05, 0.1, 0.2, 0.4)
-
-_T = TypeVar("_T")
-
-
-def _is_lock_conflict(exc: StoreError) -> bool:
-    return "lock" in str(exc.__cause__ or exc).lower()
-
-
-def read_store(store_path: Path | str, read: Callable[[Store], _T], empty: _T) -> _T:
-    """
-    ``read(store)`` on the store opened read-only, retried while another process holds it for
-    writing; ``empty`` when the store does not exist yet or has no tables.
-
-    Raises
-    ------
-    StoreBusyError
-        The store stayed locked by another process for about a second.
-    """
-    if str(store_path) != ":memory:" and not Path(store_path).exists():
-        return empty
-    for pause in (*RETRY_PAUSES_S, None):
-        try:
-            with Store(store_path, read_only=True) as store:
-                return empty if store.schema_version() == 0 else read(store)
-        except StoreError as exc:
-            if not _is_lock_conflict(exc):
-                raise
-            if pause is None:
-                raise StoreBusyError(
-                    "the store is busy: another process (an ingest or key management) is "
-                    "writing it. Try again in a minute; KPIs read before stay available for "
-                    f"{TTL_S:.0f} s."
-                ) from None
-            time.sleep(pause)
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    out = []
-    for rec in frame.to_dict(orient="records"):
-        clean = {}
-        for k, v in rec.items():
-            if isinstance(v, np.generic):
-                v = v.item()
-            if isinstance(v, float) and not np.isfinite(v):
-                v = None
-            if isinstance(v, pd.Timestamp):
-                v = v.isoformat()
-            clean[k] = v
-        out.append(clean)
-    return out
-
-
-def places_section(settings: Any) -> dict[str, Any]:
-    """Comfortable places vs the baseline year (target 2×)."""
-    result = data.places_kpi(settings.baseline_year, settings.demo_year)
-    base = {"target_ratio": 2.0, "baseline_year": settings.baseline_year}
-    if result is None:
-        return {
-            **base,
-            "available": False,
-            "message": (
-                f"needs the comfort fields (with places) of the baseline year "
-                f"{settings.baseline_year} and of {settings.demo_year}; run "
-                "`make prepare`"
-            ),
-            "series": [],
-        }
-    status, table = result
-    years = sorted(int(y) for y in status["year"].unique())
-    simulated = data.any_simulated(years)
-    return {
-        **base,
-        "available": True,
-        "simulated": simulated,
-        "years": years,
-        "series": _records(table),
-    }
-
-
-def steps_section(settings: Any) -> dict[str, Any]:
-    """
-    Participants' mean daily steps vs their start year (targets 1.1×, 1.3×), k-anonymous; kept
-    :data:`TTL_S` seconds per process.
-
-    Raises
-    ------
-    StoreBusyError
-        The store stayed locked by another process.
-    """
-    return _steps_section(Path(settings.store), int(settings.k_anonymity))
-
-
-@data.ttl_cached(TTL_S)
-def _steps_section(store_path: Path, k_anonymity: int) -> dict[str, Any]:
-    steps = read_store(store_path, lambda store: store.steps(), pd.DataFrame())
-    return _steps_from(steps, k_anonymity)
-
-
-def _steps_from(steps: pd.DataFrame, k_anonymity: int) -> dict[str, Any]:
-    from comfort.kpi import steps_kpi
-
-    base = {"targets": [1.1, 1.3], "k": k_anonymity}
-    if steps.empty:
-        return {**base, "available": False, "message": "no steps ingested yet", "series": []}
-    t = pd.DatetimeIndex(steps["time"])
-    daily = (
-        steps.assign(
-            date=t.tz_localize(None).normalize()
-            if t.tz is None
-            else t.tz_convert("Asia/Tokyo").tz_localize(None).normalize()
-        )
-        .groupby(["participant", "date"], as_index=False)["steps"]
-        .sum()
-        .rename(columns={"participant": "participant_id"})
-    )
-    years = sorted(daily["date"].dt.year.unique().tolist())
-    monthly = daily.groupby(daily["date"].dt.to_period("M")).agg(
-        participants=("participant_id", "nunique"), mean_daily_steps=("steps", "mean")
-    )
-    monthly = monthly[monthly["participants"] >= k_anonymity]
-    series = [
-        {
-            "month": str(m),
-            "participants": int(r.participants),
-            "mean_daily_steps": round(float(r.mean_daily_steps), 1),
-        }
-        for m, r in monthly.iterrows()
-    ]
-    simulated = bool(steps["simulated"].any()) if "simulated" in steps else False
-    if len(years) < 2:
-        return {
-            **base,
-            "available": False,
-            "simulated": simulated,
-            "years": years,
-            "message": (
-                f"steps cover only {years[0]}: the KPI compares a later year with "
-                "the start year (same months or season-adjusted)"
-            ),
-            "series": series,
-        }
-    kpi = steps_kpi(
-        daily,
-        (f"{years[0]}-01-01", f"{years[0]}-12-31"),
-        (f"{years[-1]}-01-01", f"{years[-1]}-12-31"),
-        k=k_anonymity,
-    )
-    return {
-        **base,
-        "available": True,
-        "simulated": simulated,
-        "start_year": years[0],
-        "current_year": years[-1],
-        **_records(pd.DataFrame([kpi]))[0],
-        "series": series,
-    }
-
-
-def views_section(settings: Any) -> dict[str, Any]:
-    """
-    Views of the walking content (course and map pages) vs the start year (targets 2×, 4×):
-    the store's ``page_views`` plus the page-view logs (``api.pageviews``); kept :data:`TTL_S`
-    seconds per process.
-
-    Raises
-    ------
-    StoreBusyError
-        The store stayed locked by another process.
-    """
-    return _views_section(Path(settings.store), Path(settings.cache_dir))
-
-
-@data.ttl_cached(TTL_S)
-def _views_section(store_path: Path, cache_dir: Path) -> dict[str, Any]:
-    from comfort.kpi import views_kpi
-
-    stored = read_store(store_path, pageviews.stored_views, pd.DataFrame(columns=pageviews.COLUMNS))
-    views = pageviews.combine(stored, pageviews.logged_views(cache_dir))
-    base = {"targets": [2.0, 4.0]}
-    if views.empty:
-        return {
-            **base,
-            "available": False,
-            "message": "no page views counted yet",
-            "series": [],
-            "by_page": [],
-        }
-    daily = views.groupby("day", as_index=False)["views"].sum().rename(columns={"day": "date"})
-    daily["date"] = pd.to_datetime(daily["date"])
-    start = int(daily["date"].dt.year.min())
-    table = views_kpi(daily, start)
-    by_page = (
-        views.groupby("page", as_index=False)["views"].sum().sort_values("views", ascending=False)
-    )
-    return {
-        **base,
-        "available": True,
-        "start_year": start,
-        "simulated": bool(views["simulated"].any()),
-        "series": _records(table.reset_index() if "year" not in table else table),
-        "by_page": _records(by_page),
-    }
-
-
-def store_sections(settings: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    """
-    The steps and content-views sections for a page: while the store stays locked by another
-    process, each is unavailable with ``busy: true`` and the reason, instead of an error.
-    """
-    out = []
-    for section in (steps_section, views_section):
-        try:
-            out.append(section(settings))
-        except StoreBusyError as exc:
-            out.append(
-                {
-                    "available": False,
-                    "busy": True,
-                    "message": str(exc),
-                    "series": [],
-                    "k": settings.k_anonymity,
-                }
-            )
-    return out[0], out[1]
-
 
 @router.get("/kpi", responses=error_responses(503))
-def kpi(settings: SettingsDep) -> dict[str, Any]:
+def kpi(res: ResourcesDep, settings: SettingsDep) -> dict[str, Any]:
     """
     The KPIs of Project 5: comfortable places vs the baseline year (target 2×), participants'
     mean daily steps vs their start year (1.1×, 1.3×; raw beside same-months and
@@ -271,7 +24,7 @@ def kpi(settings: SettingsDep) -> dict[str, Any]:
     for writing (an ingest): try again shortly.
     """
     return {
-        "places": places_section(settings),
+        "places": places_section(res, settings),
         "steps": steps_section(settings),
         "content_views": views_section(settings),
     }

@@ -8,9 +8,11 @@ from typing import Any
 import numpy as np
 from fastapi import APIRouter
 
-from api import data
-from api.deps import LangDep, SettingsDep
+from api.deps import LangDep, ResourcesDep, SettingsDep
 from api.errors import NotFoundError
+from api.resources import Resources
+from api.settings import Settings
+from comfort.constants import SEASONS
 
 router = APIRouter(prefix="/v1", tags=["places"])
 
@@ -23,8 +25,9 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _status(settings: Any) -> dict[tuple[int, str], bool]:
-    result = data.places_kpi(settings.baseline_year, settings.demo_year)
+def place_status(res: Resources, settings: Settings) -> dict[tuple[int, str], bool]:
+    """Whether each place is comfortable, by (year, place id), in the KPI's years."""
+    result = res.places_kpi(settings.baseline_year, settings.demo_year)
     if result is None:
         return {}
     status, _ = result
@@ -33,13 +36,13 @@ def _status(settings: Any) -> dict[tuple[int, str], bool]:
 
 
 @router.get("/places")
-def list_places(settings: SettingsDep, lang: LangDep) -> dict[str, Any]:
+def list_places(res: ResourcesDep, settings: SettingsDep, lang: LangDep) -> dict[str, Any]:
     """
     The places layer as GeoJSON, with ``comfortable_<year>`` for the baseline and current years
     (null when the field of that year has not been built).
     """
-    p = data.places()
-    status = _status(settings)
+    p = res.places()
+    status = place_status(res, settings)
     doc = json.loads(p.to_json(drop_id=True))
     for f in doc["features"]:
         pid = f["properties"]["place_id"]
@@ -51,19 +54,21 @@ def list_places(settings: SettingsDep, lang: LangDep) -> dict[str, Any]:
         "current_year": settings.demo_year,
         "count": len(p),
         "simulated": bool(status)
-        and data.any_simulated([settings.baseline_year, settings.demo_year]),
+        and res.any_simulated([settings.baseline_year, settings.demo_year]),
     }
     return doc
 
 
 @router.get("/places/{place_id}")
-def get_place(place_id: str, settings: SettingsDep, lang: LangDep) -> dict[str, Any]:
+def get_place(
+    place_id: str, res: ResourcesDep, settings: SettingsDep, lang: LangDep
+) -> dict[str, Any]:
     """
     One place: its attributes, mean UTCI (°C) and comfort by season and hour of day
     (``season_hour``: season → 24 hourly means), daytime means by season, and whether it is
     comfortable (≥ 60 % of its open daytime hours in UTCI 9–26 °C) in each year.
     """
-    p = data.places()
+    p = res.places()
     row = p[p["place_id"] == place_id]
     if row.empty:
         raise NotFoundError(
@@ -80,24 +85,24 @@ def get_place(place_id: str, settings: SettingsDep, lang: LangDep) -> dict[str, 
         "simulated": False,
     }
     year = settings.demo_year
-    if data.has_field(year):
+    if res.has_field(year):
         from comfort.field import by_season_hour, place_field
 
-        pf = place_field(data.field(year))
+        pf = place_field(res.field(year))
         if place_id in pf["place"].to_numpy():
             one = pf[["utci_c", "comfort"]].sel(place=place_id)
             sh = by_season_hour(one).compute()
             out["season_hour"] = {
                 s: [_clean(round(float(v), 1)) for v in sh["utci_c"].sel(season=s).to_numpy()]
-                for s in ("DJF", "MAM", "JJA", "SON")
+                for s in SEASONS
             }
-            ps = data.place_season(year)
+            ps = res.place_season(year)
             out["daytime_by_season"] = {
                 s: _clean(round(float(ps["utci_c"].sel(season=s, place=place_id)), 1))
-                for s in ("DJF", "MAM", "JJA", "SON")
+                for s in SEASONS
             }
-            out["simulated"] = data.is_simulated(data.field(year))
-    status = _status(settings)
+            out["simulated"] = res.is_simulated(year)
+    status = place_status(res, settings)
     out["comfortable"] = {
         str(y): status.get((y, place_id)) for y in (settings.baseline_year, settings.demo_year)
     }

@@ -8,9 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from api import data, wayfinding
-from api.deps import SettingsDep
-from api.errors import BadRequestError
+from api import wayfinding
+from api.clock import same_time_in
+from api.deps import ResourcesDep, SettingsDep
+from api.params import ModeQuery, lonlat_param
 from api.schemas import RouteOut
 from api.settings import Settings, get_settings
 from comfort import routing
@@ -34,68 +35,36 @@ async def settings_async(request: Request) -> Settings:
 
 
 AsyncSettingsDep = Annotated[Settings, Depends(settings_async)]
-
-
-def parse_lonlat(text: str, name: str) -> tuple[float, float]:
-    """
-    ``"lon,lat"`` as two floats.
-
-    Examples
-    --------
-    >>> parse_lonlat("141.3504,43.0674", "from")
-    (141.3504, 43.0674)
-    """
-    parts = text.split(",")
-    try:
-        lon, lat = (float(p) for p in parts)
-    except ValueError:
-        raise BadRequestError(
-            f"{name} must be 'lon,lat' in degrees, e.g. 141.3504,43.0674; got {text!r}"
-        ) from None
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise BadRequestError(f"{name}={text!r} is not a lon,lat pair in degrees")
-    return lon, lat
+OriginDep = Annotated[tuple[float, float], Depends(lonlat_param("from", "Start"))]
+DestinationDep = Annotated[tuple[float, float], Depends(lonlat_param("to", "Destination"))]
+AtQuery = Annotated[
+    str | None,
+    Query(
+        description=(
+            "ISO 8601 date-time (JST when no zone). Sets walkway opening hours, the day's real "
+            "snow depth and the comfort field hour. Default: now's date and hour in the demo "
+            "year."
+        )
+    ),
+]
 
 
 def parse_at(at: str | None, demo_year: int) -> dt.datetime:
     """
-    ``at`` as naive JST (:func:`api.wayfinding.parse_at`); default: now's date and hour in
-    the demo year.
+    ``at`` as naive JST (:func:`api.clock.parse_at`); default: now's date and hour in the demo
+    year.
     """
-    if at is None:
-        return data.same_time_in(demo_year)
-    return wayfinding.parse_at(at, data.same_time_in(demo_year))
-
-
-def route_dict(
-    origin: tuple[float, float],
-    destination: tuple[float, float],
-    when: dt.datetime,
-    mode: str,
-    alpha: float,
-) -> dict[str, Any]:
-    """The route object of ``GET /v1/route`` (:func:`api.wayfinding.route_answer`)."""
-    return wayfinding.route_answer(origin, destination, when, mode, alpha)
+    return wayfinding.parse_at(at, same_time_in(demo_year))
 
 
 @router.get("/route", response_model=RouteOut)
 async def route(
+    res: ResourcesDep,
     settings: AsyncSettingsDep,
-    from_: Annotated[str, Query(alias="from", description="Start as lon,lat (degrees).")],
-    to: Annotated[str, Query(description="Destination as lon,lat (degrees).")],
-    at: Annotated[
-        str | None,
-        Query(
-            description=(
-                "ISO 8601 date-time (JST when no zone). Sets walkway opening hours, the day's "
-                "real snow depth and the comfort field hour. Default: now's date and hour in "
-                "the demo year."
-            )
-        ),
-    ] = None,
-    mode: Annotated[
-        str, Query(description="shortest, comfortable, winter or accessible.")
-    ] = "comfortable",
+    origin: OriginDep,
+    destination: DestinationDep,
+    at: AtQuery = None,
+    mode: ModeQuery = "comfortable",
     alpha: Annotated[
         float, Query(ge=0, le=20, description="Comfort weight α (comfortable/winter).")
     ] = routing.DEFAULT_ALPHA,
@@ -108,33 +77,31 @@ async def route(
     ``climatology`` or ``none`` (docs/CONDITIONS.md). ``simulated`` is true when the field
     comes from simulated sensor readings.
     """
-    origin = parse_lonlat(from_, "from")
-    destination = parse_lonlat(to, "to")
     when = parse_at(at, settings.demo_year)
-    if data.route_weights_ready(mode, when, alpha):
-        # Weights cached: snapping, two A* searches and the figures take well under a
+    if res.route_weights_ready(mode, when, alpha):
+        # Weights kept: snapping, two A* searches and the figures take well under a
         # millisecond of CPU, less than a hop to a worker thread and back; answer here.
-        return route_dict(origin, destination, when, mode, alpha)
+        return wayfinding.route_answer(res, origin, destination, when, mode, alpha)
     # First request for this mode, minute and α: loading the graph and the field hour and
     # weighting the edges can take seconds; a worker thread keeps the event loop serving.
-    return await run_in_threadpool(route_dict, origin, destination, when, mode, alpha)
+    return await run_in_threadpool(
+        wayfinding.route_answer, res, origin, destination, when, mode, alpha
+    )
 
 
 @router.get("/isochrone")
 def isochrone(
+    res: ResourcesDep,
     settings: SettingsDep,
-    from_: Annotated[str, Query(alias="from", description="Start as lon,lat (degrees).")],
+    origin: OriginDep,
     minutes: Annotated[float, Query(gt=0, le=60, description="Walking time budget (min).")] = 10,
     at: Annotated[str | None, Query(description="ISO 8601 date-time (JST when no zone).")] = None,
-    mode: Annotated[str, Query(description="shortest, comfortable, winter or accessible.")] = (
-        "shortest"
-    ),
+    mode: ModeQuery = "shortest",
 ) -> dict[str, Any]:
     """
     Where one can walk within ``minutes`` from a point: a GeoJSON Feature (polygon of the
     reached street pieces, buffered 25 m) with the number of nodes reached and the
     ``conditions`` it was computed under.
     """
-    origin = parse_lonlat(from_, "from")
     when = parse_at(at, settings.demo_year)
-    return wayfinding.isochrone_answer(origin, minutes, when, mode)
+    return wayfinding.isochrone_answer(res, origin, minutes, when, mode)

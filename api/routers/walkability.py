@@ -7,13 +7,14 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
-from api import data
+from api.deps import ResourcesDep
 
 router = APIRouter(prefix="/v1", tags=["walkability"])
 
 
 @router.get("/walkability")
 def walkability(
+    res: ResourcesDep,
     level: Annotated[
         Literal["edge", "block", "grid"],
         Query(description="edge (street segments), block (census blocks) or grid (100 m mesh)."),
@@ -24,7 +25,7 @@ def walkability(
     link–node ratio, access to destinations within 5/10/15 min, and the composite index 0–100
     (see docs/WALKABILITY.md).
     """
-    table = data.walkability()[{"edge": "edges", "block": "blocks", "grid": "grid"}[level]]
+    table = res.walkability()[{"edge": "edges", "block": "blocks", "grid": "grid"}[level]]
     doc = json.loads(table.to_json(na="null", drop_id=True))
     doc["properties"] = {"level": level, "count": len(table), "index": "walkability (0–100)"}
     return doc

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from api import data
+from api import resources
 from api.settings import Settings, get_settings
 
 DEMO_YEAR = 2022
@@ -33,17 +33,16 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
         mp.setenv("KAITEKI_DEMO_YEAR", str(DEMO_YEAR))
         mp.delenv("KAITEKI_TILES", raising=False)
         get_settings.cache_clear()
-        data.clear()
+        resources.clear()
         settings = get_settings()
         for year in (BASELINE_YEAR, DEMO_YEAR):
             _build_field(settings, year)
         yield settings
     get_settings.cache_clear()
-    data.clear()
+    resources.clear()
 
 
 def _build_field(settings: Settings, year: int) -> Path:
-    from api import resources
     from comfort.field import build_field
     from sensors.fieldstore import field_path, save_field
     from sensors.simulate.thermal import simulate_thermal
@@ -72,7 +71,9 @@ def _build_field(settings: Settings, year: int) -> Path:
             )
         )
     )
-    ds = build_field(readings, registry, resources.segments(), data.places(), times=times)
+    ds = build_field(
+        readings, registry, resources.segments(), resources.current().places(), times=times
+    )
     return save_field(ds, field_path(settings.cache_dir, year))
 
 

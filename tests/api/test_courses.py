@@ -88,17 +88,18 @@ def test_every_course_routes(client: TestClient) -> None:
 
 
 def test_course_comfort_uses_the_segments_walked(client: TestClient, prepared) -> None:
-    from api import data
-    from api.routers.courses import comfort_by_season, course_segments
+    from api import resources
+    from api.services.courses import comfort_by_season, course_segments
 
-    seg = data.segments_lonlat()
+    res = resources.current()
+    seg = res.segments_lonlat()
     street_only = 0
     winter_at = dt.datetime(prepared.demo_year, 1, 20, 12)
-    for c in data.courses():
+    for c in res.courses():
         # each course by distance, and in its own mode (winter courses go underground)
         for mode, at in {("shortest", None), (c.mode, winter_at if c.mode == "winter" else None)}:
-            weights, _ = data.route_weights(mode, at)
-            route = data.course_route(c, weights)
+            weights, _ = res.route_weights(mode, at)
+            route = res.course_route(c, weights)
             sids, lengths = course_segments(route)
             assert abs(lengths.sum() - route["length_m"]) < 0.1, c.course_id
             kinds = seg.loc[sids, "kind"]
@@ -110,7 +111,7 @@ def test_course_comfort_uses_the_segments_walked(client: TestClient, prepared) -
                 assert (kinds == "street").any()
             else:
                 assert (kinds == "underground").any()
-            rows, _ = comfort_by_season(c, route, prepared.demo_year)
+            rows, _ = comfort_by_season(res, route, prepared.demo_year)
             assert [r["season"] for r in rows] == ["DJF", "MAM", "JJA", "SON"]
             assert rows[0]["mean_utci_c"] is not None and rows[2]["mean_utci_c"] is not None
-    assert street_only >= len(data.courses())
+    assert street_only >= len(res.courses())

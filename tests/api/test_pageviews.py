@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api import data, pageviews
+from api import pageviews, resources
+from api.services import kpi
 from api.settings import Settings
 from sensors.store import Store
 
@@ -120,14 +121,14 @@ def store_held_by_another_process(path: Path) -> Iterator[None]:
 def test_pages_and_kpi_while_another_process_writes_the_store(
     client: TestClient, prepared: Settings
 ) -> None:
-    data.clear_ttl_cache()
+    kpi.clear()
     assert client.get("/v1/kpi").status_code == 200  # kept for a minute from here
     n0 = _views(pageviews.logged_views(prepared.cache_dir), "/map/flow")
 
     with store_held_by_another_process(prepared.store):
         # a section read before the lock is served from the per-process cache
         assert client.get("/v1/kpi").status_code == 200
-        data.clear_ttl_cache()
+        kpi.clear()
         t0 = time.perf_counter()
         for lang in ("en", "ja"):
             r = client.get("/map/flow", params={"lang": lang})
@@ -150,24 +151,25 @@ def test_pages_and_kpi_while_another_process_writes_the_store(
 def test_views_counted_while_store_held_reach_the_kpi(
     client: TestClient, prepared: Settings
 ) -> None:
-    data.clear_ttl_cache()
+    kpi.clear()
     before = client.get("/v1/kpi").json()["content_views"]["by_page"]
     n0 = next((p["views"] for p in before if p["page"] == "/map/places"), 0)
     with store_held_by_another_process(prepared.store):
         assert client.get("/map/places").status_code == 200
-    data.clear_ttl_cache()
+    kpi.clear()
     after = client.get("/v1/kpi").json()["content_views"]["by_page"]
     assert next(p["views"] for p in after if p["page"] == "/map/places") == n0 + 1
 
 
 def test_blocks_layer_and_flow_inputs_cached_until_clear(prepared: Settings) -> None:
-    layer = data.blocks_layer()
-    assert data.blocks_layer() is layer and len(layer) == 285
-    chart = data.chikaho_chart("en")
-    assert data.chikaho_chart("en") is chart and chart.startswith("<svg")
-    stay = data.mesh_stay()
-    data.clear()
-    assert data.blocks_layer() is not layer and data.mesh_stay() is not stay
+    res = resources.current()
+    layer = res.blocks_layer()
+    assert res.blocks_layer() is layer and len(layer) == 285
+    chart = res.chikaho_chart("en")
+    assert res.chikaho_chart("en") is chart and chart.startswith("<svg")
+    stay = res.mesh_stay()
+    resources.clear()
+    assert res.blocks_layer() is not layer and res.mesh_stay() is not stay
 
 
 def test_store_without_page_views_table_reads_as_empty(tmp_path: Path) -> None:

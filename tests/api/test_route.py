@@ -35,9 +35,13 @@ def test_route_without_field_is_distance_only(client: TestClient) -> None:
 
 def test_route_bad_inputs(client: TestClient) -> None:
     r = client.get(f"/v1/route?from=141.35&to={SUSUKINO}")
-    assert r.status_code == 422 and "lon,lat" in r.json()["message"]
+    assert r.status_code == 422 and "from must be lon,lat" in r.json()["message"]
+    assert r.json()["detail"][0]["loc"] == ["query", "from"]
+    r = client.get(f"/v1/route?from={STATION}&to=200,43")
+    assert r.status_code == 422 and "to must be lon,lat" in r.json()["message"]
     r = client.get(f"/v1/route?from={STATION}&to={SUSUKINO}&mode=flying")
-    assert r.status_code == 422 and "mode must be one of" in r.json()["message"]
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query", "mode"]
+    assert "'winter'" in r.json()["message"] and "'accessible'" in r.json()["message"]
     r = client.get(f"/v1/route?from={STATION}&to={SUSUKINO}&at=yesterday")
     assert r.status_code == 422 and "ISO 8601" in r.json()["message"]
     r = client.get(f"/v1/route?from=139.69,35.68&to={SUSUKINO}")  # Tokyo

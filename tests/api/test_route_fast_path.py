@@ -14,11 +14,12 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from api import data
+from api import resources
 from api.http_protocol import set_nodelay
 from api.schemas import RouteOut
 from api.settings import Settings
 from comfort import routing
+from comfort.conditions import CATEGORY_KEYS
 
 STATION = (141.35038, 43.06738)
 SUSUKINO = (141.35319, 43.05613)
@@ -27,11 +28,10 @@ ODORI_WEST = (141.3410, 43.0600)
 
 def _reference(mode: str, at: str, origin: tuple[float, float], dest: tuple[float, float]) -> dict:
     """The response as the endpoint built it before: shortest weights per request, pydantic."""
+    res = resources.current()
     when = dt.datetime.fromisoformat(at)
-    weights, note = data.route_weights(mode, when)
-    r = routing.route_lonlat(
-        data.compiled(), origin, dest, weights, category_order=data.CATEGORY_KEYS
-    )
+    weights, note = res.route_weights(mode, when)
+    r = routing.route_lonlat(res.compiled(), origin, dest, weights, category_order=CATEGORY_KEYS)
     out = r.to_dict()
     out["geometry"]["coordinates"] = [
         [round(float(a), 7), round(float(b), 7)] for a, b in r.route.coords_lonlat
@@ -43,7 +43,7 @@ def _reference(mode: str, at: str, origin: tuple[float, float], dest: tuple[floa
         at=when.isoformat(timespec="minutes"),
         field_year=note["field_year"],
         simulated=note["simulated"],
-        conditions=data.conditions(when).to_dict(),
+        conditions=res.conditions(when).to_dict(),
     )
     return RouteOut.model_validate(out).model_dump(mode="json")
 
@@ -74,24 +74,26 @@ def test_route_response_identical_to_reference(
 
 
 def test_route_weights_ready_after_first_call(prepared: Settings) -> None:
+    res = resources.current()
     when = dt.datetime(2022, 7, 20, 9, 17, 42)
-    assert not data.route_weights_ready("winter", when, 2.5)
-    weights, shortest, note = data.route_weights_pair("winter", when, 2.5)
-    assert data.route_weights_ready("winter", when.replace(second=0), 2.5)
+    assert not res.route_weights_ready("winter", when, 2.5)
+    weights, shortest, note = res.route_weights_pair("winter", when, 2.5)
+    assert res.route_weights_ready("winter", when.replace(second=0), 2.5)
     assert shortest.mode == "shortest" and weights.mode == "winter"
     assert np.array_equal(
-        shortest.cost, routing.shortest_weights_like(data.compiled(), weights).cost
+        shortest.cost, routing.shortest_weights_like(res.compiled(), weights).cost
     )
     assert note["field_year"] == 2022
 
 
 def test_concurrent_first_requests_do_not_fail(prepared: Settings) -> None:
     """Cold caches hit by 8 threads at once (the field is opened once, under the lock)."""
-    data.clear()
+    resources.clear()
+    res = resources.current()
     when = dt.datetime(2022, 1, 18, 10)
 
     def call(k: int) -> float:
-        weights, _ = data.route_weights("comfortable", when + dt.timedelta(minutes=k % 2))
+        weights, _ = res.route_weights("comfortable", when + dt.timedelta(minutes=k % 2))
         return float(np.nansum(np.where(np.isfinite(weights.cost), weights.cost, 0.0)))
 
     with ThreadPoolExecutor(8) as pool:

@@ -1,0 +1,1 @@
+"""What more than one router needs, computed from the app's resources (no router imports another)."""
