@@ -6,12 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from api import resources
 from api.cli._common import console, print_json, settings
-from comfort import network
-from sensors import area, osm
 
 area_app = typer.Typer(help="The planning area and its walking network.", no_args_is_help=True)
 
@@ -40,6 +36,12 @@ def build(
     The built graph becomes the one every command and the app use; `kaiteki area build` with no
     option switches back to the embedded default.
     """
+    from rich.table import Table
+
+    from api import resources
+    from comfort import network
+    from sensors import area, osm
+
     s = settings()
     chosen = [x for x in (place, polygon, osm_file) if x is not None]
     if len(chosen) > 1:
@@ -78,6 +80,11 @@ def info(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Nodes, edges, street and underground km, planning-area ha, connected components."""
+    from rich.table import Table
+
+    from api import resources
+    from comfort import network
+
     G = resources.graph()
     pa = resources.planning_area()
     full = network.summary(G, float(pa.geometry.iloc[0].area))
@@ -100,6 +107,9 @@ def export(
     out: Annotated[Path, typer.Option(help="Output file (graphml) or folder (geoparquet).")],
 ) -> None:
     """Write the graph as GraphML (osmnx.load_graphml reads it) or GeoParquet (geopandas)."""
+    from api import resources
+    from sensors import area
+
     path = area.export_graph(resources.graph(), fmt, out)
     console.print(f"wrote {fmt} to {path}")
 
@@ -109,6 +119,8 @@ def planning_area_cmd(
     out: Annotated[Path, typer.Option(help="GeoJSON file to write (EPSG:4326).")],
 ) -> None:
     """Write the planning area as GeoJSON, to edit and pass back through KAITEKI_AREA."""
+    from api import resources
+
     pa = resources.planning_area().to_crs("EPSG:4326")
     out.parent.mkdir(parents=True, exist_ok=True)
     pa.to_file(out, driver="GeoJSON")

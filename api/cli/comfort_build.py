@@ -12,17 +12,19 @@ of a year whose field is built.
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from api.cli._common import console, print_json, settings
 from api.cli.comfort import comfort_app
-from comfort import field
 from comfort.errors import FieldInputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from rich.table import Table
+
+    from comfort import field
 
 YearOption = Annotated[
     int | None,
@@ -39,6 +41,8 @@ def _places() -> Any:
 
 
 def _inputs(year: int) -> tuple[pd.DataFrame, pd.DataFrame, Any, Any]:
+    import pandas as pd
+
     from api import resources
     from sensors.store import Store
 
@@ -61,6 +65,10 @@ def _inputs(year: int) -> tuple[pd.DataFrame, pd.DataFrame, Any, Any]:
 
 
 def _fit(year: int, say: Any = None) -> field.FieldModel:
+    import pandas as pd
+
+    from comfort import field
+
     readings, registry, segments, places = _inputs(year)
     times = pd.date_range(f"{year}-01-01", f"{year + 1}-01-01", freq="h", inclusive="left")
     return field.fit_field(
@@ -75,6 +83,8 @@ def _fit(year: int, say: Any = None) -> field.FieldModel:
 
 
 def _cv_table(cv: pd.DataFrame, simulated: bool) -> Table:
+    from rich.table import Table
+
     title = "Leave-one-sensor-out cross-validation" + (" (simulated data)" if simulated else "")
     table = Table(title=title)
     for col in ("group", "variable", "RMSE", "bias", "MAE", "n", "sensors"):
@@ -108,6 +118,8 @@ def build(
     as_json: JsonOption = False,
 ) -> None:
     """Build the hourly comfort field of a year on every street segment and place."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     from sensors.fieldstore import FieldWriter, field_path
 
     s = settings()
@@ -173,6 +185,9 @@ def calibrate(
     as_json: JsonOption = False,
 ) -> None:
     """Fit the UTCI band questionnaire respondents find neutral / acceptable, by season."""
+    import pandas as pd
+    from rich.table import Table
+
     from comfort.calibration import fit_comfort_band, votes_with_utci
     from sensors.fieldstore import load_year
     from sensors.store import Store

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import pandas as pd
 import typer
-from rich.table import Table
 
 from api.cli._common import console, print_json, settings
 from api.cli.comfort import comfort_app
@@ -68,6 +66,9 @@ def kpi(
     as_json: JsonOption = False,
 ) -> None:
     """Comfortable places per year and season against the baseline year (target 2×)."""
+    import pandas as pd
+    from rich.table import Table
+
     from comfort.kpi import comfortable_places, place_hours, places_kpi
     from sensors.places import load_places
 
@@ -129,6 +130,9 @@ def scenario(
     as_json: JsonOption = False,
 ) -> None:
     """What if PLACE got an intervention: its neutral-hour share and the KPI before and after."""
+    import pandas as pd
+    from rich.table import Table
+
     from comfort.kpi import comfortable_places, place_hours, place_utci_frame, places_kpi
     from comfort.scenarios import CONDITION_COLUMNS, intervention, scenario_utci
     from sensors.places import load_places

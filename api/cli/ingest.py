@@ -15,7 +15,6 @@ from typing import Annotated, Any
 import typer
 
 from api.cli._common import console, print_json, settings
-from api.settings import DEMO_KEY_WARNING
 from sensors.errors import SensorsError
 
 KIND_HELP = {
@@ -78,6 +77,7 @@ def _make_command(kind: str) -> Any:
         from rich.progress import Progress
         from rich.table import Table
 
+        from api.settings import DEMO_KEY_WARNING
         from sensors.ingest import ingest_file
         from sensors.store import Store
 

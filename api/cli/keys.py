@@ -6,9 +6,7 @@ from typing import Annotated
 
 import typer
 
-from api import auth
 from api.cli._common import console, print_json, settings
-from api.errors import ApiError
 from sensors.errors import StoreError
 
 keys_app = typer.Typer(
@@ -31,6 +29,9 @@ def create(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Create a key; its secret is printed once and cannot be shown again."""
+    from api import auth
+    from api.errors import ApiError
+
     try:
         s = settings()
         key = auth.create_key(s.store, name, wait_s=s.store_wait_s)
@@ -48,6 +49,8 @@ def create(
 @keys_app.command("list")
 def list_(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List keys (id, name, created, revoked, last used); secrets are never shown."""
+    from api import auth
+
     s = settings()
     try:
         frame = auth.list_keys(s.store, wait_s=s.store_wait_s)
@@ -76,6 +79,9 @@ def revoke(key_id: Annotated[str, typer.Argument(help="The key id shown by `keys
     Revoke a key: requests with it get 401 once the server's key cache is refreshed (within
     KAITEKI_KEY_REFRESH_S seconds, default 5).
     """
+    from api import auth
+    from api.errors import ApiError
+
     s = settings()
     try:
         auth.revoke_key(s.store, key_id, wait_s=s.store_wait_s)

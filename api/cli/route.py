@@ -12,18 +12,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
-from api import resources, wayfinding
 from api.cli._common import console, print_json
-from api.clock import to_minute
-from api.errors import BadRequestError
-from api.i18n import condition_notes
-from comfort import routing
-from comfort.constants import TZ
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from comfort import routing
+
+#: Default of ``--alpha``: :data:`comfort.routing.DEFAULT_ALPHA`, written out so that building the
+#: CLI does not import the routing engine (``tests/api/test_cli_imports.py`` checks they agree).
+DEFAULT_ALPHA = 1.0
 
 route_app = typer.Typer(
     help=(
@@ -36,6 +38,8 @@ route_app = typer.Typer(
 
 def compiled_graph() -> routing.CompiledGraph:
     """The compiled walking graph in use (:func:`api.resources.current`, one cache for all)."""
+    from api import resources
+
     return resources.current().compiled()
 
 
@@ -86,6 +90,11 @@ def _place_point(place_id: str) -> tuple[float, float] | None:
 
 def parse_at(text: str | None) -> dt.datetime:
     """A local (Asia/Tokyo) date and time, to the minute; default now."""
+    from api import wayfinding
+    from api.clock import to_minute
+    from api.errors import BadRequestError
+    from comfort.constants import TZ
+
     now = to_minute(dt.datetime.now(TZ))
     try:
         return wayfinding.parse_at(text, now)
@@ -97,6 +106,8 @@ def parse_at(text: str | None) -> dt.datetime:
 
 def _answer(fn: Callable[..., dict[str, Any]], *args: Any, **kwargs: Any) -> dict[str, Any]:
     """Call an answer function, turning a bad request into a CLI usage error."""
+    from api.errors import BadRequestError
+
     try:
         return fn(*args, **kwargs)
     except BadRequestError as exc:
@@ -105,12 +116,16 @@ def _answer(fn: Callable[..., dict[str, Any]], *args: Any, **kwargs: Any) -> dic
 
 def print_notes(conditions: dict[str, Any]) -> None:
     """Print the note of every condition that is not the data of that exact hour or day."""
+    from api.i18n import condition_notes
+
     for note in condition_notes(conditions, "en"):
         console.print(note)
 
 
 def _summary_table(route: dict[str, Any]) -> Table:
     """The route's figures beside the shortest route's (from the route object)."""
+    from rich.table import Table
+
     mode = route["mode"]
     table = Table(title=f"{mode} route vs shortest")
     table.add_column("")
@@ -164,7 +179,7 @@ def route(
     destination: ToOpt = None,
     at: AtOpt = None,
     mode: ModeOpt = "comfortable",
-    alpha: AlphaOpt = routing.DEFAULT_ALPHA,
+    alpha: AlphaOpt = DEFAULT_ALPHA,
     snow_cm: SnowOpt = None,
     surface: SurfaceOpt = "kept",
     use_field: FieldOpt = True,
@@ -181,6 +196,9 @@ def route(
     """
     if ctx.invoked_subcommand is not None:
         return
+    from api import resources, wayfinding
+    from comfort import routing
+
     if origin is None or destination is None:
         raise typer.BadParameter("give both --from and --to (LON,LAT or a place id)")
     if mode not in routing.MODES:
@@ -230,6 +248,9 @@ def isochrone_cmd(
     Where one can walk from --from within --minutes at --at (walkways closed at night are not
     used; snow slows outdoor walking).
     """
+    from api import resources, wayfinding
+    from comfort import routing
+
     if origin is None:
         raise typer.BadParameter("give --from (LON,LAT or a place id)")
     if mode not in routing.MODES:

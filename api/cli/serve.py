@@ -13,8 +13,6 @@ from typing import Annotated
 
 import typer
 
-from api.settings import DEMO_KEY_WARNING
-
 
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -26,6 +24,7 @@ def serve(
 
     from api.cli._common import console, settings
     from api.http_protocol import HTTP_PROTOCOL
+    from api.settings import DEMO_KEY_WARNING
 
     s = settings()
     if s.uses_demo_pseudonym_key:

@@ -6,24 +6,14 @@ responses (labelled simulated) that follow the real Sapporo daily data of the ch
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
-from rich.table import Table
 
-from api import resources
 from api.cli._common import console, print_json, settings
-from sensors.chikaho import read_chikaho_daily
-from sensors.simulate import (
-    places_from_registry,
-    simulate_flow,
-    simulate_survey,
-    simulate_thermal,
-    write_tables,
-)
-from sensors.simulate._base import TZ
-from sensors.weather import read_daily_weather
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: The real Sapporo daily file (weather and Chi-Ka-Ho counts) in the data directory.
 DAILY_FILE = "sapporo_daily_chikaho_subway_weather_2019-2022.csv"
@@ -54,6 +44,8 @@ def _report(kind: str, year: int, written: dict[str, int], notes: list[str], as_
             }
         )
         return
+    from rich.table import Table
+
     table = Table(title=f"simulated {kind} data, {year} (SIMULATED, not measurements)")
     table.add_column("file")
     table.add_column("rows", justify="right")
@@ -65,6 +57,10 @@ def _report(kind: str, year: int, written: dict[str, int], notes: list[str], as_
 
 
 def _days_note(dates: pd.Series | pd.DatetimeIndex, year: int) -> str:
+    import pandas as pd
+
+    from sensors.simulate._base import TZ
+
     days = pd.DatetimeIndex(dates).tz_convert(TZ).normalize().unique()
     full = pd.date_range(f"{year}-01-01", f"{year}-12-31", tz=TZ)
     missing = full.difference(days)
@@ -78,6 +74,10 @@ def _days_note(dates: pd.Series | pd.DatetimeIndex, year: int) -> str:
 
 
 def _thermal(year: int, seed: int, interval_min: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from api import resources
+    from sensors.simulate import simulate_thermal
+    from sensors.weather import read_daily_weather
+
     weather = read_daily_weather(settings().data_file(DAILY_FILE))
     G = resources.graph()
     area = resources.planning_area().to_crs(G.graph["crs"]).geometry.union_all()
@@ -95,6 +95,8 @@ def thermal(
     as_json: AsJson = False,
 ) -> None:
     """Simulated fixed-station thermal readings (~40 street, ~6 underground) for a year."""
+    from sensors.simulate import write_tables
+
     y = year if year is not None else settings().demo_year
     registry, readings = _thermal(y, seed, interval_min)
     faults = readings.attrs["faults"]
@@ -122,6 +124,12 @@ def thermal(
 @simulate_app.command("flow")
 def flow(out: Out, year: Year = None, seed: Seed = 42, as_json: AsJson = False) -> None:
     """Simulated Chi-Ka-Ho 15-minute counts (J1..J5, N/S) and plaza dwell counts for a year."""
+    import pandas as pd
+
+    from sensors.chikaho import read_chikaho_daily
+    from sensors.simulate import simulate_flow, write_tables
+    from sensors.weather import read_daily_weather
+
     y = year if year is not None else settings().demo_year
     path = settings().data_file(DAILY_FILE)
     counts, dwell = simulate_flow(read_chikaho_daily(path), y, seed, read_daily_weather(path))
@@ -143,6 +151,10 @@ def flow(out: Out, year: Year = None, seed: Seed = 42, as_json: AsJson = False) 
 
 
 def _readings_for_survey(out: Path, year: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    import pandas as pd
+
+    from sensors.simulate._base import TZ
+
     reg_file, read_file = out / f"thermal_sensors_{year}.csv", out / f"thermal_readings_{year}.csv"
     if reg_file.is_file() and read_file.is_file():
         registry = pd.read_csv(reg_file)
@@ -167,6 +179,8 @@ def survey(
     Uses thermal_readings_YEAR.csv in --out when present (write it first with `kaiteki
     simulate thermal`), else simulates hourly readings with the same seed.
     """
+    from sensors.simulate import places_from_registry, simulate_survey, write_tables
+
     y = year if year is not None else settings().demo_year
     registry, readings, source = _readings_for_survey(out, y, seed)
     responses, conditions = simulate_survey(readings, places_from_registry(registry), y, seed, n)

@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from api import pageviews
 from api.cli._common import console, print_json, settings
 
 views_app = typer.Typer(
@@ -21,6 +20,8 @@ def compact(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")
     KPI reads both, so this only keeps the logs short). Needs the store for writing: run it
     while no ingest runs; the server may keep serving.
     """
+    from api import pageviews
+
     s = settings()
     folded = pageviews.compact(s.store, s.cache_dir, wait_s=s.store_wait_s)
     if json_out:

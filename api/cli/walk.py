@@ -12,18 +12,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
-import pandas as pd
 import typer
-from rich.table import Table
 
-from api import resources
 from api.cli._common import console, print_json, settings
 from api.cli.route import compiled_graph
-from comfort import walkability
 from comfort.errors import RoutingError
-from sensors.conditions import is_simulated
-from sensors.destinations import destinations_from_osm_file, load_destinations
 
 walk_app = typer.Typer(help="Walkability scores of the walking network.", no_args_is_help=True)
 
@@ -33,7 +26,11 @@ _SEASON_MONTHS = {"DJF": (12, 1, 2), "MAM": (3, 4, 5), "JJA": (6, 7, 8), "SON": 
 
 def _season_comfort(cg, season: str, hour: int, year: int | None):  # type: ignore[no-untyped-def]
     """Mean comfort per directed edge for a season and hour, with a note; None without field."""
+    import numpy as np
+    import pandas as pd
+
     from sensors import fieldstore
+    from sensors.conditions import is_simulated
 
     years = fieldstore.available_years(settings().cache_dir)
     if not years:
@@ -85,6 +82,13 @@ def score(
         raise typer.BadParameter(f"--season must be one of {', '.join(SEASONS)}; got {season}")
     if not 0 <= hour <= 23:
         raise typer.BadParameter(f"--hour must be 0..23; got {hour}")
+    import pandas as pd
+    from rich.table import Table
+
+    from api import resources
+    from comfort import walkability
+    from sensors.destinations import destinations_from_osm_file, load_destinations
+
     s = settings()
     cg = compiled_graph()
     dest = load_destinations()
