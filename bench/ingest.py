@@ -46,7 +46,7 @@ def write_readings_csv(path: Path, n_rows: int = N_ROWS, n_sensors: int = N_SENS
                     "lon": np.round(lon0[s], 6),
                     "air_temp_c": np.round(air, 2),
                     "rel_humidity_pct": np.round(np.clip(75 + rng.normal(0, 5, per), 0, 100), 1),
-                    "wind_speed_ms": np.round(np.abs(rng.normal(2.0, 1.0, per)), 2),
+                    "wind_speed_m_s": np.round(np.abs(rng.normal(2.0, 1.0, per)), 2),
                     "globe_temp_c": np.round(air + rng.normal(0.5, 0.5, per), 2),
                     "solar_wm2": np.round(np.clip(rng.normal(100, 80, per), 0, None), 1),
                     "level": 0,

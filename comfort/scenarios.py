@@ -19,7 +19,7 @@ from comfort.errors import ScenarioError
 from comfort.indices import comfort_score, utci, wind_speed_at_10m
 
 #: Columns of a conditions table.
-CONDITION_COLUMNS = ("air_temp_c", "mrt_c", "wind_speed_ms", "rel_humidity_pct")
+CONDITION_COLUMNS = ("air_temp_c", "mrt_c", "wind_speed_m_s", "rel_humidity_pct")
 
 
 @dataclass(frozen=True)
@@ -158,7 +158,7 @@ def apply_scenario(
     add
         Intervention key (``shade``, ``wind_screen``, ``warm_shelter``, ``mist``) or object.
     wind_height_m
-        Height (m) of ``wind_speed_ms`` (the field's reference sensor height).
+        Height (m) of ``wind_speed_m_s`` (the field's reference sensor height).
 
     Returns
     -------
@@ -174,7 +174,7 @@ def apply_scenario(
     Examples
     --------
     >>> t = pd.to_datetime(["2022-08-01 13:00"])
-    >>> hot = pd.DataFrame({"air_temp_c": [31.0], "mrt_c": [60.0], "wind_speed_ms": [1.0],
+    >>> hot = pd.DataFrame({"air_temp_c": [31.0], "mrt_c": [60.0], "wind_speed_m_s": [1.0],
     ...                     "rel_humidity_pct": [55.0]}, index=t)
     >>> after = apply_scenario(hot, "shade")
     >>> bool(after["utci_c"].iloc[0] < 38.0), float(after["mrt_c"].iloc[0].round(1))
@@ -189,7 +189,7 @@ def apply_scenario(
     idx = pd.DatetimeIndex(conditions.index)
     ta = conditions["air_temp_c"].to_numpy(dtype=float)
     tr = conditions["mrt_c"].to_numpy(dtype=float)
-    va = conditions["wind_speed_ms"].to_numpy(dtype=float)
+    va = conditions["wind_speed_m_s"].to_numpy(dtype=float)
     rh = conditions["rel_humidity_pct"].to_numpy(dtype=float)
     with np.errstate(invalid="ignore"):
         active = (
@@ -208,7 +208,7 @@ def apply_scenario(
         {
             "air_temp_c": ta_new,
             "mrt_c": tr_new,
-            "wind_speed_ms": va_new,
+            "wind_speed_m_s": va_new,
             "rel_humidity_pct": rh_new,
         },
         index=conditions.index,

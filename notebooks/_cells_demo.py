@@ -371,9 +371,9 @@ hours.
     '''
 summer = status[(status["year"] == YEAR) & (status["period"] == "summer") & ~status["indoor"]]
 target = summer.sort_values("share_neutral").iloc[0]["place_id"]
-pf = cf.place_field(ds).sel(place=target)[["air_temp_c", "mrt_c", "wind_speed_ms", "rel_humidity_pct", "utci_c"]]
+pf = cf.place_field(ds).sel(place=target)[["air_temp_c", "mrt_c", "wind_speed_m_s", "rel_humidity_pct", "utci_c"]]
 conditions = pf.compute().to_dataframe().drop(columns=["place"], errors="ignore")
-conditions = conditions[[c for c in conditions.columns if c in ("air_temp_c", "mrt_c", "wind_speed_ms", "rel_humidity_pct", "utci_c")]]
+conditions = conditions[[c for c in conditions.columns if c in ("air_temp_c", "mrt_c", "wind_speed_m_s", "rel_humidity_pct", "utci_c")]]
 hours = conditions.index.hour
 results = {}
 for key, months in (("shade", [7, 8]), ("wind_screen", [1, 2])):

@@ -73,7 +73,7 @@ daily = pd.DataFrame(
         "chikaho": arrays.mean(axis=1, skipna=False),
         "subway": subway_lines.sum(axis=1, min_count=subway_lines.shape[1]),
     }
-).join(weather[["air_temp_c", "wind_speed_ms", "precip_mm", "snow_depth_cm"]])
+).join(weather[["air_temp_c", "wind_speed_m_s", "precip_mm", "snow_depth_cm"]])
 daily["day_off"] = is_day_off(pd.DatetimeIndex(daily.index))
 daily["year"] = daily.index.year
 daily["month"] = daily.index.month
@@ -207,14 +207,14 @@ residuals are autocorrelated.
 """,
     """
 formula = (
-    "np.log({y}) ~ snow_depth_cm + air_temp_c + rain + wind_speed_ms"
+    "np.log({y}) ~ snow_depth_cm + air_temp_c + rain + wind_speed_m_s"
     " + day_off + C(dow) + C(month) + C(year)"
 )
 models = {}
 for y in ("chikaho", "subway"):
-    data = daily.dropna(subset=[y, "air_temp_c", "snow_depth_cm", "precip_mm", "wind_speed_ms"])
+    data = daily.dropna(subset=[y, "air_temp_c", "snow_depth_cm", "precip_mm", "wind_speed_m_s"])
     models[y] = smf.ols(formula.format(y=y), data=data).fit(cov_type="HAC", cov_kwds={"maxlags": 7})
-terms = ["snow_depth_cm", "air_temp_c", "rain[T.True]", "wind_speed_ms", "day_off[T.True]"]
+terms = ["snow_depth_cm", "air_temp_c", "rain[T.True]", "wind_speed_m_s", "day_off[T.True]"]
 effects = pd.concat(
     {
         y: pd.DataFrame(

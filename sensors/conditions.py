@@ -53,7 +53,7 @@ def daily_weather_table(path: str | Path) -> pd.DataFrame:
     ``air_temp_c`` (°C), ``wind_speed_m_s`` (m/s), ``precip_mm`` (mm), ``snow_depth_cm`` (cm).
     """
     weather = read_daily_weather(path)
-    out = weather.rename(columns={"wind_speed_ms": "wind_speed_m_s"})
+    out = weather.rename(columns={"wind_speed_m_s": "wind_speed_m_s"})
     out.index = pd.DatetimeIndex(weather.index).tz_localize(None).normalize()
     return out
 

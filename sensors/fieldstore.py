@@ -38,7 +38,7 @@ _TIME_REF = pd.Timestamp("2000-01-01")
 
 #: Dimensions and variables every field file must have.
 REQUIRED_DIMS = ("time", "edge", "place")
-REQUIRED_VARS = ("air_temp_c", "mrt_c", "wind_speed_ms", "rel_humidity_pct", "utci_c", "comfort")
+REQUIRED_VARS = ("air_temp_c", "mrt_c", "wind_speed_m_s", "rel_humidity_pct", "utci_c", "comfort")
 
 
 def field_path(cache_dir: str | Path, year: int) -> Path:

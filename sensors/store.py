@@ -213,12 +213,19 @@ CREATE TABLE page_views (
 );
 """
 
+_V3_UNIT_NAMES = """
+ALTER TABLE readings RENAME COLUMN wind_speed_ms TO wind_speed_m_s;
+ALTER TABLE weather RENAME COLUMN wind_speed_ms TO wind_speed_m_s;
+"""
+
 #: The ordered schema migrations. Append new ones (next version number); never edit old ones.
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema: files, sensors, readings, counts, dwell, mesh_stay, "
               "steps, survey, weather, quarantine", _V1),
     Migration(2, "web app: api_keys (hashed API keys), page_views (daily content views)",
               _V2_WEB),
+    Migration(3, "units in names: wind speeds in m/s are wind_speed_m_s (_ms is a duration)",
+              _V3_UNIT_NAMES),
 ]  # fmt: skip
 
 #: Data tables (every one has ``simulated``, ``file_id`` and ``qc_flags``).
@@ -464,7 +471,7 @@ class Store:
         pandas.DataFrame
             ``time`` (Asia/Tokyo), ``sensor_id``, ``lat``, ``lon`` (the reading's, else the
             registry's), ``level``, ``air_temp_c`` (°C), ``rel_humidity_pct`` (%),
-            ``wind_speed_ms`` (m/s), ``globe_temp_c`` (°C), ``solar_wm2`` (W/m²),
+            ``wind_speed_m_s`` (m/s), ``globe_temp_c`` (°C), ``solar_wm2`` (W/m²),
             ``qc_flags`` (bitmask of :class:`comfort.qcflags.QCFlag`; names with
             :func:`sensors.qc.flag_names`), ``simulated``, ``file_id``, ``line``.
         """
@@ -486,7 +493,7 @@ class Store:
         sql = (
             "SELECT r.time, r.sensor_id, coalesce(r.lat, s.lat) AS lat, "
             "coalesce(r.lon, s.lon) AS lon, coalesce(r.level, s.level, 0) AS level, "
-            "r.air_temp_c, r.rel_humidity_pct, r.wind_speed_ms, r.globe_temp_c, r.solar_wm2, "
+            "r.air_temp_c, r.rel_humidity_pct, r.wind_speed_m_s, r.globe_temp_c, r.solar_wm2, "
             "r.qc_flags, r.simulated, r.file_id, r.line "
             "FROM readings r LEFT JOIN sensors s USING (sensor_id)"
         )
@@ -614,7 +621,7 @@ class Store:
     def weather(self, start: Any = None, end: Any = None) -> pd.DataFrame:
         """
         Reference daily weather: ``date``, ``air_temp_c`` (°C), ``wind_dir_deg`` (°),
-        ``wind_speed_ms`` (m/s), ``precip_mm`` (mm), ``snow_depth_cm`` (cm), ``qc_flags``,
+        ``wind_speed_m_s`` (m/s), ``precip_mm`` (mm), ``snow_depth_cm`` (cm), ``qc_flags``,
         ``simulated``, ``file_id``, ``line``.
         """
         return self._select("weather", time_col="date", start=start, end=end, order="t.date")

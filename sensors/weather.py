@@ -97,7 +97,7 @@ def read_daily_weather(path: str | Path) -> pd.DataFrame:
     pandas.DataFrame
         One row per day, indexed by ``date`` (tz-aware midnight, Asia/Tokyo), columns
         ``air_temp_c`` (°C, daily mean), ``wind_dir_deg`` (degrees from north, daily mean),
-        ``wind_speed_ms`` (m/s, daily mean), ``precip_mm`` (mm, daily total),
+        ``wind_speed_m_s`` (m/s, daily mean), ``precip_mm`` (mm, daily total),
         ``snow_depth_cm`` (cm, daily mean). Empty cells are NaN.
 
     Raises

@@ -31,7 +31,7 @@ _EXAMPLE = [
         "lon": 141.3521,
         "air_temp_c": 27.4,
         "rel_humidity_pct": 61,
-        "wind_speed_ms": 1.8,
+        "wind_speed_m_s": 1.8,
         "globe_temp_c": 35.2,
     }
 ]

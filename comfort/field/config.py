@@ -23,7 +23,7 @@ TIME_ZONE = constants.TIME_ZONE
 SEASONS: tuple[str, ...] = constants.SEASONS
 
 #: The interpolated variables, in the order they are modelled.
-VARIABLES: tuple[str, ...] = ("air_temp_c", "mrt_c", "wind_speed_ms", "rel_humidity_pct")
+VARIABLES: tuple[str, ...] = ("air_temp_c", "mrt_c", "wind_speed_m_s", "rel_humidity_pct")
 
 #: Variables that get a standard error ``<name>_se``.
 SE_VARIABLES: tuple[str, ...] = ("air_temp_c", "mrt_c", "utci_c")

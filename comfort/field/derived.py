@@ -33,13 +33,13 @@ def _utci(values: dict[str, npt.NDArray[Any]], height_m: float) -> npt.NDArray[n
     """UTCI (°C) from field variables, wind given at ``height_m``; NaN where undefined."""
     air = np.asarray(values["air_temp_c"], dtype=float)
     ok = np.isfinite(air)
-    for name in ("mrt_c", "wind_speed_ms", "rel_humidity_pct"):
+    for name in ("mrt_c", "wind_speed_m_s", "rel_humidity_pct"):
         ok &= np.isfinite(np.asarray(values[name], dtype=float))
     out = np.full(air.shape, np.nan)
     if not ok.any():
         return out
     w10 = (
-        np.asarray(values["wind_speed_ms"], dtype=float)[ok]
+        np.asarray(values["wind_speed_m_s"], dtype=float)[ok]
         * _wind_factor_to_10m(np.array([height_m]))[0]
     )
     res = indices.utci(
@@ -76,7 +76,7 @@ def _wind_chill(values: dict[str, npt.NDArray[Any]], height_m: float) -> npt.NDA
     formula; NaN where air temperature > 10 °C, 10 m wind < 4.8 km/h or an input is NaN.
     """
     air = np.asarray(values["air_temp_c"], dtype=float)
-    w10 = np.asarray(values["wind_speed_ms"], dtype=float) * float(
+    w10 = np.asarray(values["wind_speed_m_s"], dtype=float) * float(
         indices.wind_speed_at_10m(1.0, height_m)
     )
     return indices.wind_chill(air, w10).astype(np.float32)
@@ -92,7 +92,7 @@ def _wbgt(values: dict[str, npt.NDArray[Any]]) -> npt.NDArray[np.float32]:
     """
     air = np.asarray(values["air_temp_c"], dtype=float)
     mrt = np.asarray(values["mrt_c"], dtype=float)
-    wind = np.asarray(values["wind_speed_ms"], dtype=float)
+    wind = np.asarray(values["wind_speed_m_s"], dtype=float)
     rh = np.asarray(values["rel_humidity_pct"], dtype=float)
     out = np.full(air.shape, np.nan, dtype=np.float32)
     ok = np.isfinite(air) & np.isfinite(mrt) & np.isfinite(wind) & np.isfinite(rh)

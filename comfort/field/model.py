@@ -51,7 +51,7 @@ from comfort.field.uncertainty import (
 _META = {
     "air_temp_c": ("degC", "air temperature", "air_temperature"),
     "mrt_c": ("degC", "mean radiant temperature", None),
-    "wind_speed_ms": ("m s-1", "wind speed at the reference sensor height", "wind_speed"),
+    "wind_speed_m_s": ("m s-1", "wind speed at the reference sensor height", "wind_speed"),
     "rel_humidity_pct": ("percent", "relative humidity", "relative_humidity"),
     "utci_c": ("degC", "Universal Thermal Climate Index", None),
     "utci_category": ("1", "UTCI thermal stress category code (comfort.indices)", None),
@@ -250,7 +250,7 @@ def _var_attrs(name: str, model: FieldModel) -> dict[str, Any]:
         attrs["long_name"] = f"standard error of {long_name} (leave-one-sensor-out calibrated)"
     elif standard:
         attrs["standard_name"] = standard
-    if base == "wind_speed_ms":
+    if base == "wind_speed_m_s":
         attrs["height_m"] = model.arrays.reference_height_m
     if base == "utci_category":
         attrs["_FillValue_meaning"] = f"{CATEGORY_FILL}: UTCI undefined"

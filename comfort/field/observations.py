@@ -53,7 +53,7 @@ class SensorArrays:
     sensors
         The sensor sites (:func:`sensor_sites`), in column order.
     values
-        One ``(hour, sensor)`` array per variable of :data:`VARIABLES`; ``wind_speed_ms`` at
+        One ``(hour, sensor)`` array per variable of :data:`VARIABLES`; ``wind_speed_m_s`` at
         the reference height ``reference_height_m``; ``mrt_c`` from the globe (ISO 7726), NaN
         where :func:`comfort.indices.mrt_plausible` rejects it.
     utci_c
@@ -86,7 +86,7 @@ class SensorArrays:
 def _mrt(
     globe_c: npt.NDArray[np.float64],
     air_c: npt.NDArray[np.float64],
-    wind_ms: npt.NDArray[np.float64],
+    wind_m_s: npt.NDArray[np.float64],
     diameter_m: npt.NDArray[np.float64],
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
     """
@@ -97,7 +97,7 @@ def _mrt(
     plausible = np.zeros(globe_c.shape, dtype=bool)
     for d in np.unique(diameter_m):
         cols = np.flatnonzero(diameter_m == d)
-        g, a, w = globe_c[:, cols], air_c[:, cols], wind_ms[:, cols]
+        g, a, w = globe_c[:, cols], air_c[:, cols], wind_m_s[:, cols]
         out[:, cols] = indices.mean_radiant_temperature(g, a, w, globe_diameter_m=float(d))
         plausible[:, cols] = indices.mrt_plausible(g, a, w, globe_diameter_m=float(d))
     return out, plausible
@@ -122,7 +122,7 @@ def sensor_arrays(
     ----------
     readings
         ``time``, ``sensor_id``, ``air_temp_c`` (°C), ``rel_humidity_pct`` (%),
-        ``wind_speed_ms`` (m/s, at sensor height), ``globe_temp_c`` (°C), the QC bitmask
+        ``wind_speed_m_s`` (m/s, at sensor height), ``globe_temp_c`` (°C), the QC bitmask
         ``qc_flags`` (see :func:`comfort.field.qc_exclusion`), optional ``simulated``.
     sites
         Sensor sites from :func:`sensor_sites`.
@@ -141,7 +141,7 @@ def sensor_arrays(
     """
     require_columns(
         readings,
-        ["time", "sensor_id", "air_temp_c", "rel_humidity_pct", "wind_speed_ms", "globe_temp_c"],
+        ["time", "sensor_id", "air_temp_c", "rel_humidity_pct", "wind_speed_m_s", "globe_temp_c"],
         "the readings table",
         "Read it with sensors.store.Store(path).readings(start=..., end=...).",
     )
@@ -180,7 +180,7 @@ def sensor_arrays(
     flat = row[inside] * shape[1] + col[inside]
     counts = np.bincount(flat, minlength=shape[0] * shape[1]).reshape(shape)
     averaged_cells = int((counts > 1).sum())
-    for name in ("air_temp_c", "rel_humidity_pct", "wind_speed_ms", "globe_temp_c"):
+    for name in ("air_temp_c", "rel_humidity_pct", "wind_speed_m_s", "globe_temp_c"):
         v = pd.to_numeric(r[name], errors="coerce").to_numpy(float)
         if name == "globe_temp_c":
             v = np.where(globe_bad, np.nan, v)
@@ -190,7 +190,7 @@ def sensor_arrays(
         n = np.bincount(flat[ok], minlength=counts.size).reshape(shape)
         with np.errstate(invalid="ignore", divide="ignore"):
             raw[name] = np.where(n > 0, sums / np.maximum(n, 1), np.nan)
-    wind_at_sensor = raw["wind_speed_ms"]
+    wind_at_sensor = raw["wind_speed_m_s"]
     mrt, plausible = _mrt(
         raw["globe_temp_c"],
         raw["air_temp_c"],
@@ -203,7 +203,7 @@ def sensor_arrays(
     values = {
         "air_temp_c": raw["air_temp_c"],
         "mrt_c": mrt,
-        "wind_speed_ms": wind_at_sensor * factor[None, :],
+        "wind_speed_m_s": wind_at_sensor * factor[None, :],
         "rel_humidity_pct": raw["rel_humidity_pct"],
     }
     utci_obs = _utci(values, ref_h)

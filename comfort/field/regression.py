@@ -186,6 +186,6 @@ def _predict_group(
 _CLIP: dict[str, tuple[float, float] | None] = {
     "air_temp_c": None,
     "mrt_c": None,
-    "wind_speed_ms": (0.0, np.inf),
+    "wind_speed_m_s": (0.0, np.inf),
     "rel_humidity_pct": (0.0, 100.0),
 }

@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 
-def wind_chill(air_temp_c: npt.ArrayLike, wind_speed_ms: npt.ArrayLike) -> npt.NDArray[np.float64]:
+def wind_chill(air_temp_c: npt.ArrayLike, wind_speed_m_s: npt.ArrayLike) -> npt.NDArray[np.float64]:
     """
     Wind chill temperature (°C), Environment Canada / US NWS (2001) formula.
 
@@ -20,7 +20,7 @@ def wind_chill(air_temp_c: npt.ArrayLike, wind_speed_ms: npt.ArrayLike) -> npt.N
     ----------
     air_temp_c
         Air temperature (°C).
-    wind_speed_ms
+    wind_speed_m_s
         Wind speed 10 m above ground (m/s).
 
     Returns
@@ -34,7 +34,7 @@ def wind_chill(air_temp_c: npt.ArrayLike, wind_speed_ms: npt.ArrayLike) -> npt.N
     [-17.9, nan, nan]
     """
     t = np.asarray(air_temp_c, dtype=np.float64)
-    v_kmh = np.asarray(wind_speed_ms, dtype=np.float64) * 3.6
+    v_kmh = np.asarray(wind_speed_m_s, dtype=np.float64) * 3.6
     with np.errstate(invalid="ignore"):
         v16 = np.where(v_kmh >= 0, v_kmh, np.nan) ** 0.16
         wct = 13.12 + 0.6215 * t - 11.37 * v16 + 0.3965 * t * v16

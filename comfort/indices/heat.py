@@ -52,7 +52,7 @@ def natural_wet_bulb(
     air_temp_c: npt.ArrayLike,
     globe_temp_c: npt.ArrayLike,
     rel_humidity_pct: npt.ArrayLike,
-    wind_speed_ms: npt.ArrayLike,
+    wind_speed_m_s: npt.ArrayLike,
 ) -> npt.NDArray[np.float64]:
     """
     Natural (unventilated) wet-bulb temperature (°C) estimated with Bernard's method.
@@ -69,7 +69,7 @@ def natural_wet_bulb(
         Black-globe temperature (°C).
     rel_humidity_pct
         Relative humidity (%).
-    wind_speed_ms
+    wind_speed_m_s
         Air speed at the sensor (m/s), not the 10 m wind.
 
     Returns
@@ -84,7 +84,7 @@ def natural_wet_bulb(
     """
     ta = np.asarray(air_temp_c, dtype=np.float64)
     tg = np.asarray(globe_temp_c, dtype=np.float64)
-    v = np.asarray(wind_speed_ms, dtype=np.float64)
+    v = np.asarray(wind_speed_m_s, dtype=np.float64)
     tpwb = wet_bulb_stull(ta, rel_humidity_pct)
     with np.errstate(invalid="ignore", divide="ignore"):
         c = np.where(v < 0.03, 0.85, np.where(v > 3.0, 1.0, 0.96 + 0.069 * np.log10(v)))
@@ -97,7 +97,7 @@ def wbgt_outdoor(
     air_temp_c: npt.ArrayLike,
     globe_temp_c: npt.ArrayLike,
     rel_humidity_pct: npt.ArrayLike,
-    wind_speed_ms: npt.ArrayLike,
+    wind_speed_m_s: npt.ArrayLike,
 ) -> npt.NDArray[np.float64]:
     """
     Outdoor WBGT with solar load (°C): ISO 7243 ``0.7 Tnwb + 0.2 Tg + 0.1 Ta``.
@@ -114,7 +114,7 @@ def wbgt_outdoor(
         Black-globe temperature (°C), 0.15 m globe.
     rel_humidity_pct
         Relative humidity (%).
-    wind_speed_ms
+    wind_speed_m_s
         Air speed at the sensor (m/s).
 
     Returns
@@ -129,5 +129,5 @@ def wbgt_outdoor(
     """
     ta = np.asarray(air_temp_c, dtype=np.float64)
     tg = np.asarray(globe_temp_c, dtype=np.float64)
-    tnwb = natural_wet_bulb(ta, tg, rel_humidity_pct, wind_speed_ms)
+    tnwb = natural_wet_bulb(ta, tg, rel_humidity_pct, wind_speed_m_s)
     return np.asarray(0.7 * tnwb + 0.2 * tg + 0.1 * ta, dtype=np.float64)

@@ -19,7 +19,7 @@ _ISO7726_FORCED = 1.1e8
 
 
 def _globe_coefficient(
-    wind_speed_ms: npt.NDArray[np.float64], globe_diameter_m: float, globe_emissivity: float
+    wind_speed_m_s: npt.NDArray[np.float64], globe_diameter_m: float, globe_emissivity: float
 ) -> npt.NDArray[np.float64]:
     if not globe_diameter_m > 0:
         raise InputRangeError(
@@ -31,14 +31,14 @@ def _globe_coefficient(
             f"globe_emissivity must be in (0, 1]; got {globe_emissivity}. "
             "Use the emissivity of the globe paint (0.95 for a matt black globe)."
         )
-    wind = np.where(wind_speed_ms >= 0, wind_speed_ms, np.nan)
+    wind = np.where(wind_speed_m_s >= 0, wind_speed_m_s, np.nan)
     return _ISO7726_FORCED * wind**0.6 / (globe_emissivity * globe_diameter_m**0.4)
 
 
 def mean_radiant_temperature(
     globe_temp_c: npt.ArrayLike,
     air_temp_c: npt.ArrayLike,
-    wind_speed_ms: npt.ArrayLike,
+    wind_speed_m_s: npt.ArrayLike,
     globe_diameter_m: float = 0.15,
     globe_emissivity: float = 0.95,
 ) -> npt.NDArray[np.float64]:
@@ -55,7 +55,7 @@ def mean_radiant_temperature(
         Black-globe temperature (°C).
     air_temp_c
         Air temperature (°C).
-    wind_speed_ms
+    wind_speed_m_s
         Air speed at the globe (m/s), non-negative; negative values give NaN.
     globe_diameter_m
         Globe diameter (m); 0.15 for the standard globe.
@@ -82,7 +82,7 @@ def mean_radiant_temperature(
     """
     tg = np.asarray(globe_temp_c, dtype=np.float64)
     ta = np.asarray(air_temp_c, dtype=np.float64)
-    v = np.asarray(wind_speed_ms, dtype=np.float64)
+    v = np.asarray(wind_speed_m_s, dtype=np.float64)
     k = _globe_coefficient(v, globe_diameter_m, globe_emissivity)
     bracket = (tg + _KELVIN) ** 4 + k * (tg - ta)
     with np.errstate(invalid="ignore"):
@@ -93,7 +93,7 @@ def mean_radiant_temperature(
 def globe_temperature(
     mrt_c: npt.ArrayLike,
     air_temp_c: npt.ArrayLike,
-    wind_speed_ms: npt.ArrayLike,
+    wind_speed_m_s: npt.ArrayLike,
     globe_diameter_m: float = 0.15,
     globe_emissivity: float = 0.95,
 ) -> npt.NDArray[np.float64]:
@@ -110,7 +110,7 @@ def globe_temperature(
         Mean radiant temperature (°C).
     air_temp_c
         Air temperature (°C).
-    wind_speed_ms
+    wind_speed_m_s
         Air speed at the globe (m/s), non-negative.
     globe_diameter_m
         Globe diameter (m).
@@ -134,7 +134,7 @@ def globe_temperature(
     """
     tr = np.asarray(mrt_c, dtype=np.float64)
     ta = np.asarray(air_temp_c, dtype=np.float64)
-    v = np.asarray(wind_speed_ms, dtype=np.float64)
+    v = np.asarray(wind_speed_m_s, dtype=np.float64)
     k = _globe_coefficient(v, globe_diameter_m, globe_emissivity)
     tr, ta, k = np.broadcast_arrays(tr, ta, k)
     target = (tr + _KELVIN) ** 4
@@ -152,7 +152,7 @@ def globe_temperature(
 def mrt_plausible(
     globe_temp_c: npt.ArrayLike,
     air_temp_c: npt.ArrayLike,
-    wind_speed_ms: npt.ArrayLike,
+    wind_speed_m_s: npt.ArrayLike,
     globe_diameter_m: float = 0.15,
     globe_emissivity: float = 0.95,
     sensor_error_c: float = 0.3,
@@ -173,7 +173,7 @@ def mrt_plausible(
         Black-globe temperature (°C).
     air_temp_c
         Air temperature (°C).
-    wind_speed_ms
+    wind_speed_m_s
         Air speed at the globe (m/s).
     globe_diameter_m
         Globe diameter (m).
@@ -200,7 +200,7 @@ def mrt_plausible(
     """
     tg = np.asarray(globe_temp_c, dtype=np.float64)
     ta = np.asarray(air_temp_c, dtype=np.float64)
-    v = np.asarray(wind_speed_ms, dtype=np.float64)
+    v = np.asarray(wind_speed_m_s, dtype=np.float64)
     mrt = mean_radiant_temperature(tg, ta, v, globe_diameter_m, globe_emissivity)
     k = _globe_coefficient(v, globe_diameter_m, globe_emissivity)
     with np.errstate(invalid="ignore"):

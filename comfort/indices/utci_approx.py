@@ -184,7 +184,7 @@ class UTCIFlag(enum.IntFlag):
 UTCI_LIMITS = {
     "air_temp_c": (-50.0, 50.0),
     "mrt_minus_air_c": (-30.0, 70.0),
-    "wind_speed_10m_ms": (0.5, 17.0),
+    "wind_speed_10m_m_s": (0.5, 17.0),
     "rel_humidity_pct": (0.0, 100.0),
     "vapour_pressure_hpa": (0.0, 50.0),
 }
@@ -271,13 +271,13 @@ _utci_kernel = _compile_kernel()
 def _utci_core(
     air_temp_c: npt.ArrayLike,
     mrt_c: npt.ArrayLike,
-    wind_speed_10m_ms: npt.ArrayLike,
+    wind_speed_10m_m_s: npt.ArrayLike,
     rel_humidity_pct: npt.ArrayLike,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.uint8]]:
     ta, tr, va, rh = np.broadcast_arrays(
         np.asarray(air_temp_c, dtype=np.float64),
         np.asarray(mrt_c, dtype=np.float64),
-        np.asarray(wind_speed_10m_ms, dtype=np.float64),
+        np.asarray(wind_speed_10m_m_s, dtype=np.float64),
         np.asarray(rel_humidity_pct, dtype=np.float64),
     )
     shape = ta.shape
@@ -298,7 +298,7 @@ def _utci_core(
 def utci(
     air_temp_c: npt.ArrayLike,
     mrt_c: npt.ArrayLike,
-    wind_speed_10m_ms: npt.ArrayLike,
+    wind_speed_10m_m_s: npt.ArrayLike,
     rel_humidity_pct: npt.ArrayLike,
     return_flags: Literal[False] = ...,
 ) -> npt.NDArray[np.float64]: ...
@@ -308,7 +308,7 @@ def utci(
 def utci(
     air_temp_c: npt.ArrayLike,
     mrt_c: npt.ArrayLike,
-    wind_speed_10m_ms: npt.ArrayLike,
+    wind_speed_10m_m_s: npt.ArrayLike,
     rel_humidity_pct: npt.ArrayLike,
     return_flags: Literal[True],
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.uint8]]: ...
@@ -317,7 +317,7 @@ def utci(
 def utci(
     air_temp_c: npt.ArrayLike,
     mrt_c: npt.ArrayLike,
-    wind_speed_10m_ms: npt.ArrayLike,
+    wind_speed_10m_m_s: npt.ArrayLike,
     rel_humidity_pct: npt.ArrayLike,
     return_flags: bool = False,
 ) -> npt.NDArray[np.float64] | tuple[npt.NDArray[np.float64], npt.NDArray[np.uint8]]:
@@ -334,7 +334,7 @@ def utci(
         Air temperature (°C).
     mrt_c
         Mean radiant temperature (°C).
-    wind_speed_10m_ms
+    wind_speed_10m_m_s
         Wind speed 10 m above ground (m/s); see :func:`wind_speed_at_10m`.
     rel_humidity_pct
         Relative humidity (%).
@@ -354,7 +354,7 @@ def utci(
     >>> [round(float(x), 1) for x in u], [UTCIFlag(int(x)).name for x in f]
     ([19.8, nan], ['WIND_CLAMPED', 'WIND_CLAMPED|AIR_TEMP_OUT|MRT_DELTA_OUT|HUMIDITY_OUT'])
     """
-    out, flags = _utci_core(air_temp_c, mrt_c, wind_speed_10m_ms, rel_humidity_pct)
+    out, flags = _utci_core(air_temp_c, mrt_c, wind_speed_10m_m_s, rel_humidity_pct)
     if return_flags:
         return out, flags
     return out
@@ -363,7 +363,7 @@ def utci(
 def utci_valid(
     air_temp_c: npt.ArrayLike,
     mrt_c: npt.ArrayLike,
-    wind_speed_10m_ms: npt.ArrayLike,
+    wind_speed_10m_m_s: npt.ArrayLike,
     rel_humidity_pct: npt.ArrayLike,
 ) -> npt.NDArray[np.bool_]:
     """
@@ -375,7 +375,7 @@ def utci_valid(
         Air temperature (°C).
     mrt_c
         Mean radiant temperature (°C).
-    wind_speed_10m_ms
+    wind_speed_10m_m_s
         Wind speed 10 m above ground (m/s).
     rel_humidity_pct
         Relative humidity (%).
@@ -390,5 +390,5 @@ def utci_valid(
     >>> utci_valid([0.0, 0.0], [10.0, 80.0], 2.0, 50.0).tolist()
     [True, False]
     """
-    _, flags = _utci_core(air_temp_c, mrt_c, wind_speed_10m_ms, rel_humidity_pct)
+    _, flags = _utci_core(air_temp_c, mrt_c, wind_speed_10m_m_s, rel_humidity_pct)
     return np.asarray((flags & ~np.uint8(UTCIFlag.WIND_CLAMPED)) == 0, dtype=np.bool_)

@@ -11,7 +11,7 @@ from comfort.errors import InputRangeError
 
 
 def wind_speed_at_10m(
-    wind_speed_ms: npt.ArrayLike, height_m: float, roughness_m: float = 0.01
+    wind_speed_m_s: npt.ArrayLike, height_m: float, roughness_m: float = 0.01
 ) -> npt.NDArray[np.float64]:
     """
     Wind speed at 10 m from a reading at ``height_m`` with the neutral logarithmic profile.
@@ -24,7 +24,7 @@ def wind_speed_at_10m(
 
     Parameters
     ----------
-    wind_speed_ms
+    wind_speed_m_s
         Wind speed at the sensor (m/s).
     height_m
         Sensor height above ground (m), greater than ``roughness_m``.
@@ -53,6 +53,6 @@ def wind_speed_at_10m(
             f"wind_speed_at_10m needs 0 < roughness_m < height_m; got height_m={height_m} m, "
             f"roughness_m={roughness_m} m. Give the sensor height above ground in metres."
         )
-    v = np.asarray(wind_speed_ms, dtype=np.float64)
+    v = np.asarray(wind_speed_m_s, dtype=np.float64)
     factor = np.log(10.0 / roughness_m) / np.log(height_m / roughness_m)
     return np.asarray(v * factor, dtype=np.float64)

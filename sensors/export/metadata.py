@@ -24,7 +24,7 @@ TZ = TIME_ZONE
 
 #: Units of columns the store and the exports have beyond :data:`comfort.units.VARIABLE_UNITS`.
 EXPORT_UNITS: dict[str, str] = {
-    "wind_speed_ms": "m s-1",  # the store's name of the wind speed (m/s)
+    "wind_speed_m_s": "m s-1",  # the store's name of the wind speed (m/s)
     "qc_flag_names": "QC flag names, comma-separated (from qc_flags)",
 }
 #: Units of known columns (UDUNITS-style where one exists).

@@ -31,12 +31,12 @@ THERMAL = Spec(
         Col("level", "int"),
         Col("air_temp_c", "double", aliases=("気温(℃)", "気温")),
         Col("rel_humidity_pct", "double", aliases=("rh_pct", "相対湿度(%)", "湿度(%)", "湿度")),
-        Col("wind_speed_ms", "double", aliases=("風速(m/s)", "風速")),
+        Col("wind_speed_m_s", "double", aliases=("wind_speed_ms", "風速(m/s)", "風速")),
         Col("globe_temp_c", "double", aliases=("黒球温度(℃)", "黒球温度")),
         Col("solar_wm2", "double", aliases=("日射量(w/m2)", "日射量")),
         Col("simulated", "bool", default="false"),
     ),
-    ("time", "sensor_id", "air_temp_c", "rel_humidity_pct", "wind_speed_ms", "globe_temp_c"),
+    ("time", "sensor_id", "air_temp_c", "rel_humidity_pct", "wind_speed_m_s", "globe_temp_c"),
 )
 
 #: Physical range of each reading variable (inclusive), following WMO-style plausible limits
@@ -44,7 +44,7 @@ THERMAL = Spec(
 READING_RANGES: dict[str, tuple[float, float]] = {
     "air_temp_c": (-40.0, 45.0),
     "rel_humidity_pct": (0.0, 100.0),
-    "wind_speed_ms": (0.0, 60.0),
+    "wind_speed_m_s": (0.0, 60.0),
     "globe_temp_c": (-45.0, 80.0),
     "solar_wm2": (0.0, 1400.0),
 }
@@ -53,7 +53,7 @@ READING_RANGES: dict[str, tuple[float, float]] = {
 REQUIRED_VARIABLES: tuple[str, ...] = (
     "air_temp_c",
     "rel_humidity_pct",
-    "wind_speed_ms",
+    "wind_speed_m_s",
     "globe_temp_c",
 )
 
@@ -70,7 +70,7 @@ READINGS_TABLE = OutputTable(
         ("level", "SMALLINT"),
         ("air_temp_c", "DOUBLE"),
         ("rel_humidity_pct", "DOUBLE"),
-        ("wind_speed_ms", "DOUBLE"),
+        ("wind_speed_m_s", "DOUBLE"),
         ("globe_temp_c", "DOUBLE"),
         ("solar_wm2", "DOUBLE"),
     ),

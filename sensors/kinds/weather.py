@@ -21,7 +21,7 @@ from sensors.tables import Col, Spec
 WEATHER_ALIASES: dict[str, tuple[str, ...]] = {
     "air_temp_c": ("気温(℃)", "気温", "air_temp"),
     "wind_dir_deg": ("風向(度:0～359)", "風向", "wind_dir"),
-    "wind_speed_ms": ("風速(m/s)", "風速", "wind_speed"),
+    "wind_speed_m_s": ("wind_speed_ms", "風速(m/s)", "風速", "wind_speed"),
     "precip_mm": ("降水量(mm)", "降水量", "precip"),
     "snow_depth_cm": ("積雪深(cm)", "積雪深", "snow_depth"),
 }
@@ -33,7 +33,7 @@ WEATHER_COLUMNS: tuple[str, ...] = tuple(WEATHER_ALIASES)
 WEATHER_RANGES: dict[str, tuple[float, float]] = {
     "air_temp_c": (-40.0, 45.0),
     "wind_dir_deg": (0.0, 360.0),
-    "wind_speed_ms": (0.0, 60.0),
+    "wind_speed_m_s": (0.0, 60.0),
     "precip_mm": (0.0, 500.0),
     "snow_depth_cm": (0.0, 500.0),
 }
@@ -54,7 +54,7 @@ WEATHER_TABLE = OutputTable(
         ("date", "DATE NOT NULL"),
         ("air_temp_c", "DOUBLE"),
         ("wind_dir_deg", "DOUBLE"),
-        ("wind_speed_ms", "DOUBLE"),
+        ("wind_speed_m_s", "DOUBLE"),
         ("precip_mm", "DOUBLE"),
         ("snow_depth_cm", "DOUBLE"),
     ),

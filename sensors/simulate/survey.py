@@ -56,7 +56,7 @@ CONDITION_COLUMNS: tuple[str, ...] = (
     "sensor_id",
     "air_temp_c",
     "mrt_c",
-    "wind_speed_10m_ms",
+    "wind_speed_10m_m_s",
     "rel_humidity_pct",
     "utci_c",
     "neutral_utci_c",
@@ -177,7 +177,7 @@ def simulate_survey(
     ----------
     readings
         Thermal readings (:func:`sensors.simulate.simulate_thermal` or the store):
-        ``time, sensor_id, air_temp_c, rel_humidity_pct, wind_speed_ms, globe_temp_c, level``.
+        ``time, sensor_id, air_temp_c, rel_humidity_pct, wind_speed_m_s, globe_temp_c, level``.
     places
         Survey places (:data:`PLACE_COLUMNS`; ``sensor_id`` is the station whose readings
         represent the place, e.g. from :func:`places_from_registry`).
@@ -211,7 +211,7 @@ def simulate_survey(
                 "sensor_id",
                 "air_temp_c",
                 "rel_humidity_pct",
-                "wind_speed_ms",
+                "wind_speed_m_s",
                 "globe_temp_c",
             ),
             "readings",
@@ -245,9 +245,9 @@ def simulate_survey(
     hour = site["time"].dt.hour
     site = site[(hour >= 10) & (hour < 18)]
     mrt = mean_radiant_temperature(
-        site["globe_temp_c"], site["air_temp_c"], site["wind_speed_ms"], globe_diameter_m
+        site["globe_temp_c"], site["air_temp_c"], site["wind_speed_m_s"], globe_diameter_m
     )
-    v10 = np.clip(wind_speed_at_10m(site["wind_speed_ms"], height_m), 0.5, 17.0)
+    v10 = np.clip(wind_speed_at_10m(site["wind_speed_m_s"], height_m), 0.5, 17.0)
     rh = np.clip(site["rel_humidity_pct"].to_numpy(dtype=np.float64), 0.0, 100.0)
     u = utci(site["air_temp_c"], mrt, v10, rh)
     ok = np.isfinite(u)
@@ -298,7 +298,7 @@ def simulate_survey(
             rng.choice(_ACTIVITIES_OUT, n, p=_SHARES_OUT_WORK),
         ),
     )
-    texts = _free_text(rng, latent, rows["wind_speed_ms"].to_numpy(), indoor)
+    texts = _free_text(rng, latent, rows["wind_speed_m_s"].to_numpy(), indoor)
     minutes = rng.uniform(0.0, 60.0, n)
     jitter = rng.normal(0.0, 12.0, (n, 2))  # metres around the place
     lat0 = places_rows["lat"].to_numpy(dtype=np.float64)
@@ -334,7 +334,7 @@ def simulate_survey(
             "sensor_id": rows["sensor_id"].to_numpy(),
             "air_temp_c": rows["air_temp_c"].to_numpy(),
             "mrt_c": np.round(rows["mrt_c"].to_numpy(), 2),
-            "wind_speed_10m_ms": np.round(rows["v10"].to_numpy(), 2),
+            "wind_speed_10m_m_s": np.round(rows["v10"].to_numpy(), 2),
             "rel_humidity_pct": rows["rh"].to_numpy(),
             "utci_c": np.round(rows["utci_c"].to_numpy(), 2),
             "neutral_utci_c": np.round(neutral, 2),
@@ -356,7 +356,7 @@ def simulate_survey(
 def _free_text(
     rng: np.random.Generator,
     latent: npt.NDArray[np.float64],
-    wind_ms: npt.NDArray[np.float64],
+    wind_m_s: npt.NDArray[np.float64],
     indoor: npt.NDArray[np.bool_],
 ) -> npt.NDArray[np.object_]:
     """About 45 % of respondents leave a short comment, 70 % of them in Japanese."""
@@ -371,7 +371,7 @@ def _free_text(
         bank: tuple[str, ...]
         if indoor[i] and pick[i] < 0.6:
             bank = _INDOOR[lang]
-        elif not indoor[i] and wind_ms[i] > 3.0 and pick[i] < 0.5:
+        elif not indoor[i] and wind_m_s[i] > 3.0 and pick[i] < 0.5:
             bank = _WINDY[lang]
         else:
             bank = _TEXTS[str(bands[i])][lang]

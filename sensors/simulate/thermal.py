@@ -46,7 +46,7 @@ READING_COLUMNS: tuple[str, ...] = (
     "lon",
     "air_temp_c",
     "rel_humidity_pct",
-    "wind_speed_ms",
+    "wind_speed_m_s",
     "globe_temp_c",
     "solar_wm2",
     "level",
@@ -69,7 +69,7 @@ FAULT_COLUMNS: tuple[str, ...] = (
 WEATHER_COLUMNS: tuple[str, ...] = (
     "air_temp_c",
     "wind_dir_deg",
-    "wind_speed_ms",
+    "wind_speed_m_s",
     "precip_mm",
     "snow_depth_cm",
 )
@@ -230,7 +230,7 @@ def simulate_thermal(
         The area graph (``sensors.area.sapporo_graph``) or its segment table.
     weather_daily
         Real Sapporo daily weather (:func:`sensors.weather.read_daily_weather`): ``air_temp_c``
-        (°C), ``wind_dir_deg`` (degrees), ``wind_speed_ms`` (m/s), ``precip_mm`` (mm),
+        (°C), ``wind_dir_deg`` (degrees), ``wind_speed_m_s`` (m/s), ``precip_mm`` (mm),
         ``snow_depth_cm`` (cm), one row per date.
     year
         Calendar year; every date of that year present in ``weather_daily`` is simulated.
@@ -317,7 +317,7 @@ def simulate_thermal(
     # the mean-preserving interpolation can undershoot where two simulated days are not
     # consecutive (e.g. a January and a July period in one call): keep vapour pressure physical
     vap = np.maximum(_smooth_daily(vap_d, k), 0.1) * np.exp(_ar1(rng, (len(times),), 0.9, 0.04))
-    wind_d = weather["wind_speed_ms"].to_numpy() * m.wind_ref_factor
+    wind_d = weather["wind_speed_m_s"].to_numpy() * m.wind_ref_factor
     wdir_d = weather["wind_dir_deg"].to_numpy()
     diurnal_wind = 1.0 + 0.35 * np.cos(2 * np.pi * (hours - 14.0) / 24.0)
     diurnal_wind = np.tile(diurnal_wind / diurnal_wind.mean(), n_days)
@@ -326,7 +326,7 @@ def simulate_thermal(
     street = cov["level"].to_numpy() == 0
     out = {
         name: np.empty((len(times), len(cov)), dtype=np.float64)
-        for name in ("air_temp_c", "rel_humidity_pct", "wind_speed_ms", "globe_temp_c", "solar_wm2")
+        for name in ("air_temp_c", "rel_humidity_pct", "wind_speed_m_s", "globe_temp_c", "solar_wm2")
     }
     site = stream(seed, "thermal-sites")  # siting bias: the same in every year
 
@@ -396,7 +396,7 @@ def simulate_thermal(
         idx = np.flatnonzero(street)
         out["air_temp_c"][:, idx] = ta
         out["rel_humidity_pct"][:, idx] = rh
-        out["wind_speed_ms"][:, idx] = wind
+        out["wind_speed_m_s"][:, idx] = wind
         out["globe_temp_c"][:, idx] = globe_temperature(mrt, ta, np.maximum(wind, 0.1))
         out["solar_wm2"][:, idx] = ghi_s
 
@@ -426,7 +426,7 @@ def simulate_thermal(
         idx = np.flatnonzero(~street)
         out["air_temp_c"][:, idx] = ti
         out["rel_humidity_pct"][:, idx] = rh_in
-        out["wind_speed_ms"][:, idx] = v_in
+        out["wind_speed_m_s"][:, idx] = v_in
         out["globe_temp_c"][:, idx] = globe_temperature(ti + 0.3, ti, np.maximum(v_in, 0.1))
         out["solar_wm2"][:, idx] = 0.0
 
@@ -517,7 +517,7 @@ def _assemble(
     decimals = {
         "air_temp_c": 2,
         "rel_humidity_pct": 1,
-        "wind_speed_ms": 2,
+        "wind_speed_m_s": 2,
         "globe_temp_c": 2,
         "solar_wm2": 1,
     }

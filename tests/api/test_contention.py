@@ -114,7 +114,7 @@ def _reading(sensor: str, minute: int) -> dict[str, Any]:
         "lon": 141.3521,
         "air_temp_c": 27.0 + (minute % 7) / 10,
         "rel_humidity_pct": 60,
-        "wind_speed_ms": 1.5,
+        "wind_speed_m_s": 1.5,
         "globe_temp_c": 33.0,
     }
 
@@ -127,7 +127,7 @@ def _post(client: httpx.Client, base: str, key: str, rows: list[dict]) -> httpx.
 
 
 def _thermal_csv(path: Path, sensor: str, n: int) -> Path:
-    rows = ["time,sensor_id,lat,lon,air_temp_c,rel_humidity_pct,wind_speed_ms,globe_temp_c"]
+    rows = ["time,sensor_id,lat,lon,air_temp_c,rel_humidity_pct,wind_speed_m_s,globe_temp_c"]
     for i in range(n):
         r = _reading(sensor, i)
         rows.append(f"{r['time']},{sensor},43.0605,141.3521,{r['air_temp_c']},60,1.5,33.0")

@@ -19,7 +19,7 @@ from api.settings import Settings
 GOOD: dict[str, dict[str, Any]] = {
     "readings": {
         "time": "2022-07-20T14:00:00+09:00", "sensor_id": "h-01", "lat": 43.0605,
-        "lon": 141.3521, "air_temp_c": 27.4, "rel_humidity_pct": 61, "wind_speed_ms": 1.8,
+        "lon": 141.3521, "air_temp_c": 27.4, "rel_humidity_pct": 61, "wind_speed_m_s": 1.8,
         "globe_temp_c": 35.2,
     },
     "counts": {

@@ -95,7 +95,7 @@ def synthetic(segments: pd.DataFrame, hours: int = 96, seed: int = 7, n_street: 
                     "sensor_id": registry.loc[k, "sensor_id"],
                     "air_temp_c": air,
                     "rel_humidity_pct": rh,
-                    "wind_speed_ms": wind,
+                    "wind_speed_m_s": wind,
                     "globe_temp_c": globe,
                     "qc_flags": np.zeros(hours, dtype=np.uint32),
                     "simulated": True,
@@ -192,7 +192,7 @@ def test_dataset_dims_coords_and_attrs(synth):
     assert ds["utci_c"].dims == ("time", "edge")
     assert ds["place_utci_c"].dims == ("time", "place")
     assert list(ds["place"].to_numpy()) == ["plaza", "concourse"]
-    for name in ("air_temp_c", "mrt_c", "wind_speed_ms", "rel_humidity_pct", "utci_c"):
+    for name in ("air_temp_c", "mrt_c", "wind_speed_m_s", "rel_humidity_pct", "utci_c"):
         assert ds[name].attrs["units"] in ("degC", "m s-1", "percent")
         assert ds[name].attrs["long_name"]
     for name in ("air_temp_c_se", "mrt_c_se", "utci_c_se"):
@@ -249,7 +249,7 @@ def test_implausible_winter_mrt_is_not_used(segments, synth):
     cold = readings.copy()
     hours = cold["time"].isin(cold["time"].drop_duplicates().iloc[20:26])
     cell = (cold["sensor_id"] == "T03") & hours
-    cold.loc[cell, ["globe_temp_c", "air_temp_c", "wind_speed_ms"]] = [-8.0, -5.0, 2.0]
+    cold.loc[cell, ["globe_temp_c", "air_temp_c", "wind_speed_m_s"]] = [-8.0, -5.0, 2.0]
     m_cold = field.fit_field(cold, registry, segments, places)
     t03 = int(np.flatnonzero(m_cold.arrays.sensors["sensor_id"] == "T03")[0])
     rows = np.arange(20, 26)
@@ -292,7 +292,7 @@ def test_wbgt_and_wind_chill_in_summer(synth):
     assert (air > 10).all() and ds["wind_chill_c"].isnull().all()
     assert ds["place_wind_chill_c"].isnull().all()
     # the same as comfort.indices on the field's own variables, globe from MRT
-    wind, mrt = ds["wind_speed_ms"].to_numpy(), ds["mrt_c"].to_numpy()
+    wind, mrt = ds["wind_speed_m_s"].to_numpy(), ds["mrt_c"].to_numpy()
     rh = ds["rel_humidity_pct"].to_numpy()
     globe = indices.globe_temperature(mrt, air, wind, 0.15)
     ref = indices.wbgt_outdoor(air, globe, rh, wind)
@@ -311,13 +311,13 @@ def test_wind_chill_in_winter(segments, synth):
     cold = readings.copy()
     street = cold["sensor_id"].isin(registry.loc[registry["level"] == 0, "sensor_id"])
     cold.loc[street, ["air_temp_c", "globe_temp_c"]] -= 30.0
-    cold.loc[street, "wind_speed_ms"] *= 2.0
+    cold.loc[street, "wind_speed_m_s"] *= 2.0
     ds = field.build_field(cold, registry, segments, places)
     under = ds["edge_level"].to_numpy() < 0
     air = ds["air_temp_c"].to_numpy()
     wc = ds["wind_chill_c"].to_numpy()
     factor = float(indices.wind_speed_at_10m(1.0, ds.attrs["wind_reference_height_m"]))
-    w10 = ds["wind_speed_ms"].to_numpy() * factor
+    w10 = ds["wind_speed_m_s"].to_numpy() * factor
     valid = (air <= 10.0) & (w10 >= 4.8 / 3.6)
     assert valid[:, ~under].all() and (air[:, ~under] < 5).all()
     assert (wc[:, ~under] < air[:, ~under] - 2.0).all()

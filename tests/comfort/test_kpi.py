@@ -168,7 +168,7 @@ def _write_field(year: int, utci_c: float) -> None:
     place = {
         "air_temp_c": air,
         "mrt_c": air + 15.0,
-        "wind_speed_ms": np.full(air.shape, 1.5),
+        "wind_speed_m_s": np.full(air.shape, 1.5),
         "rel_humidity_pct": np.full(air.shape, 60.0),
         "utci_c": np.full(air.shape, utci_c),
         "comfort": np.ones(air.shape),

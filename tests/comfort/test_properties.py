@@ -169,7 +169,7 @@ def _thermal_frame(seed: int, n_sensors: int, n_times: int) -> pd.DataFrame:
                     "lon": 141.3521,
                     "air_temp_c": round(float(air[i]), 2),
                     "rel_humidity_pct": round(float(rng.uniform(40, 90)), 1),
-                    "wind_speed_ms": round(float(rng.uniform(0.5, 5)), 2),
+                    "wind_speed_m_s": round(float(rng.uniform(0.5, 5)), 2),
                     "globe_temp_c": round(float(air[i] + rng.normal(1, 1)), 2),
                 }
             )
@@ -180,7 +180,7 @@ def _thermal_frame(seed: int, n_sensors: int, n_times: int) -> pd.DataFrame:
     frame.loc[picks[1], "air_temp_c"] = float(frame.loc[picks[1], "air_temp_c"]) + 12  # spike
     frame.loc[picks[2], "globe_temp_c"] = float(frame.loc[picks[2], "air_temp_c"]) - 9  # globe
     frame.loc[picks[3], "rel_humidity_pct"] = None  # missing
-    frame.loc[picks[4], "wind_speed_ms"] = "calm"  # text in a numeric field: quarantine
+    frame.loc[picks[4], "wind_speed_m_s"] = "calm"  # text in a numeric field: quarantine
     frame.loc[picks[5], "time"] = "not a time"  # unparseable key: quarantine
     frame.loc[picks[6], "lat"] = 43.2  # outside the area
     dup = frame.loc[[picks[7]]]  # an exact duplicate row

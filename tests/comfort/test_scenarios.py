@@ -17,13 +17,13 @@ from comfort.scenarios import INTERVENTIONS, apply_scenario, scenario_utci
 def _conditions(month: int, air: float, mrt: float, wind: float, rh: float) -> pd.DataFrame:
     t = pd.date_range(f"2022-{month:02d}-01 10:00", periods=8, freq="h")
     return pd.DataFrame(
-        {"air_temp_c": air, "mrt_c": mrt, "wind_speed_ms": wind, "rel_humidity_pct": rh}, index=t
+        {"air_temp_c": air, "mrt_c": mrt, "wind_speed_m_s": wind, "rel_humidity_pct": rh}, index=t
     )
 
 
 def test_shade_lowers_utci_of_a_hot_summer_place():
     hot = _conditions(8, 31.0, 58.0, 1.2, 55.0)
-    before = utci(hot.air_temp_c, hot.mrt_c, wind_speed_at_10m(hot.wind_speed_ms, 1.5),
+    before = utci(hot.air_temp_c, hot.mrt_c, wind_speed_at_10m(hot.wind_speed_m_s, 1.5),
                   hot.rel_humidity_pct)  # fmt: skip
     after = apply_scenario(hot, "shade")
     assert after["active"].all()
@@ -41,11 +41,11 @@ def test_shade_does_nothing_in_winter_and_in_the_shade():
 
 def test_wind_screen_and_warm_shelter_help_in_winter():
     cold = _conditions(1, -5.0, -3.0, 6.0, 70.0)
-    base = utci(cold.air_temp_c, cold.mrt_c, wind_speed_at_10m(cold.wind_speed_ms, 1.5),
+    base = utci(cold.air_temp_c, cold.mrt_c, wind_speed_at_10m(cold.wind_speed_m_s, 1.5),
                 cold.rel_humidity_pct)  # fmt: skip
     screen = apply_scenario(cold, "wind_screen")
     shelter = apply_scenario(cold, "warm_shelter")
-    assert (screen["wind_speed_ms"] == 3.0).all()
+    assert (screen["wind_speed_m_s"] == 3.0).all()
     assert (screen["utci_c"].to_numpy() > base).all()
     assert (shelter["utci_c"] > screen["utci_c"]).all()
     # the heater is off in summer

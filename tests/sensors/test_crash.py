@@ -48,7 +48,7 @@ def _write(path: Path, n: int, seed: int) -> None:
             "lon": 141.35,
             "air_temp_c": np.round(rng.normal(0, 3, n), 2),
             "rel_humidity_pct": 70.0,
-            "wind_speed_ms": 2.0,
+            "wind_speed_m_s": 2.0,
             "globe_temp_c": np.round(rng.normal(1, 3, n), 2),
         }
     ).to_csv(path, index=False)

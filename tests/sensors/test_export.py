@@ -47,7 +47,7 @@ def store(daily_path: Path, fitbit_path: Path) -> Store:
                 "time": t.isoformat(), "sensor_id": "S1",
                 "air_temp_c": float(-3 + 0.1 * i + rng.normal(0, 0.2)),
                 "rel_humidity_pct": float(70 + rng.normal(0, 2)),
-                "wind_speed_ms": float(abs(rng.normal(2, 0.5))),
+                "wind_speed_m_s": float(abs(rng.normal(2, 0.5))),
                 "globe_temp_c": float(-1 + 0.1 * i), "solar_wm2": None if i == 3 else 120.0,
                 "simulated": True,
             }
@@ -133,7 +133,7 @@ def test_netcdf_units_are_variable_attributes(store: Store, tmp_path: Path) -> N
     ex.export_store(store, "readings", "netcdf", out)
     with xr.open_dataset(out) as ds:
         assert ds["air_temp_c"].attrs["units"] == "degC"
-        assert ds["wind_speed_ms"].attrs["units"] == "m s-1"
+        assert ds["wind_speed_m_s"].attrs["units"] == "m s-1"
         assert ds.attrs["simulated"] == "true"
 
 
@@ -216,7 +216,7 @@ def test_field_round_trip(tmp_path: Path) -> None:
         {
             "air_temp_c": (("time", "edge"), rng.normal(-3, 2, shape_e).astype("float32")),
             "mrt_c": (("time", "edge"), rng.normal(-1, 3, shape_e).astype("float32")),
-            "wind_speed_ms": (("time", "edge"), rng.uniform(0, 5, shape_e).astype("float32")),
+            "wind_speed_m_s": (("time", "edge"), rng.uniform(0, 5, shape_e).astype("float32")),
             "rel_humidity_pct": (("time", "edge"), rng.uniform(50, 90, shape_e).astype("float32")),
             "utci_c": (("time", "edge"), rng.normal(-8, 4, shape_e).astype("float32")),
             "comfort": (("time", "edge"), rng.uniform(0, 1, shape_e).astype("float32")),

@@ -230,7 +230,7 @@ def extreme_store(tmp_path: Path) -> Path:
         ingest_records(
             st, "readings",
             [{"time": t, "sensor_id": "S1", "air_temp_c": -3.0, "rel_humidity_pct": 70.0,
-              "wind_speed_ms": 2.0, "globe_temp_c": -1.0, "simulated": True}
+              "wind_speed_m_s": 2.0, "globe_temp_c": -1.0, "simulated": True}
              for t in ("2022-01-10T08:00:00+09:00", "2022-01-10T08:10:00+09:00")],
             "test:readings",
         )  # fmt: skip

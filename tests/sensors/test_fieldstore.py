@@ -60,7 +60,7 @@ def small_inputs(hours: int = 72, seed: int = 5):
                     "sensor_id": sid,
                     "air_temp_c": air,
                     "rel_humidity_pct": rng.uniform(40, 90, hours),
-                    "wind_speed_ms": wind,
+                    "wind_speed_m_s": wind,
                     "globe_temp_c": indices.globe_temperature(mrt, air, wind),
                     "qc": "",
                     "simulated": True,

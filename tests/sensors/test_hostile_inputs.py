@@ -23,7 +23,7 @@ SURROGATE = "\ud800"
 
 GOOD: dict[str, dict[str, Any]] = {
     "readings": {"time": T0, "sensor_id": "S1", "lat": 43.06, "lon": 141.35, "level": 0,
-                 "air_temp_c": 1.5, "rel_humidity_pct": 70, "wind_speed_ms": 2.0,
+                 "air_temp_c": 1.5, "rel_humidity_pct": 70, "wind_speed_m_s": 2.0,
                  "globe_temp_c": 2.0},
     "counts": {"time": T0, "line_id": "L1", "direction": "in", "interval_min": 15, "count": 12,
                "statistic": "total", "series": "s1"},
@@ -148,7 +148,7 @@ CASES |= {
     ),
 }  # fmt: skip
 
-H_THERMAL = "time,sensor_id,lat,lon,level,air_temp_c,rel_humidity_pct,wind_speed_ms,globe_temp_c"
+H_THERMAL = "time,sensor_id,lat,lon,level,air_temp_c,rel_humidity_pct,wind_speed_m_s,globe_temp_c"
 ROW_OK = f"{T0},S1,43.06,141.35,0,1.5,70,2.0,2.0"
 
 

@@ -13,7 +13,7 @@ from sensors.store import Store
 
 REC = {
     "time": "2022-01-05T12:00:00+09:00", "sensor_id": "M1", "lat": 43.06, "lon": 141.35,
-    "air_temp_c": -3.5, "rel_humidity_pct": 80, "wind_speed_ms": 3.1, "globe_temp_c": -2.0,
+    "air_temp_c": -3.5, "rel_humidity_pct": 80, "wind_speed_m_s": 3.1, "globe_temp_c": -2.0,
 }  # fmt: skip
 
 

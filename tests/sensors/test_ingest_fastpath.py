@@ -16,7 +16,7 @@ from sensors.store import Store
 RULES = CastRules.at(1_700_000_000_000_000, {"level": "SMALLINT"})
 
 HEADER = (
-    "time,sensor_id,lat,lon,air_temp_c,rel_humidity_pct,wind_speed_ms,globe_temp_c,solar_wm2,level"
+    "time,sensor_id,lat,lon,air_temp_c,rel_humidity_pct,wind_speed_m_s,globe_temp_c,solar_wm2,level"
 )
 
 # numbers the CSV reader types itself: padded, signed, bare dot, exponent, empty

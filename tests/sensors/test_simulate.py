@@ -129,9 +129,9 @@ def test_thermal_values_physically_plausible(thermal) -> None:
     street = r[r["level"] == 0]
     under = r[r["level"] == -1]
     # pedestrian-level wind: calm air underground, wind in the streets, no gale in town
-    assert under["wind_speed_ms"].max() < 0.6
-    assert street["wind_speed_ms"].median() > 3 * under["wind_speed_ms"].median()
-    assert street["wind_speed_ms"].quantile(0.999) < 15
+    assert under["wind_speed_m_s"].max() < 0.6
+    assert street["wind_speed_m_s"].median() > 3 * under["wind_speed_m_s"].median()
+    assert street["wind_speed_m_s"].quantile(0.999) < 15
     # humidity falls as the air warms through the day: anomalies from the daily means
     key = [street["sensor_id"], street["time"].dt.normalize()]
     dt_c = street["air_temp_c"] - street.groupby(key)["air_temp_c"].transform("mean")
@@ -148,7 +148,7 @@ def test_underground_stays_in_the_indoor_band(thermal) -> None:
     assert len(ug) > 0
     assert ug["air_temp_c"].between(18.0, 24.0).all()
     assert (ug["globe_temp_c"] - ug["air_temp_c"]).abs().max() < 1.0
-    assert (ug["wind_speed_ms"] <= 0.6).all() and (ug["solar_wm2"] == 0).all()
+    assert (ug["wind_speed_m_s"] <= 0.6).all() and (ug["solar_wm2"] == 0).all()
 
 
 def test_solar_zero_at_night_and_peaks_near_solar_noon(thermal) -> None:

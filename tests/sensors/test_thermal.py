@@ -21,7 +21,7 @@ def test_registry_locations_fill_readings(tmp_path):
     reg.write_text(REG)
     rd = tmp_path / "r.csv"
     rd.write_text(
-        "time,sensor_id,air_temp_c,rel_humidity_pct,wind_speed_ms,globe_temp_c\n"
+        "time,sensor_id,air_temp_c,rel_humidity_pct,wind_speed_m_s,globe_temp_c\n"
         "2022-01-04T12:00:00+09:00,S001,-1,70,2,0\n"
         "2022-01-05T12:00:00+09:00,U001,18,35,0.2,18.5\n"
     )
@@ -48,7 +48,7 @@ def test_registry_reingest_replaces_and_duplicates_are_quarantined(tmp_path):
 def test_jsonl_equals_csv(tmp_path):
     rows = [
         {"time": "2022-01-05T12:00:00+09:00", "sensor_id": "M1", "lat": 43.06, "lon": 141.35,
-         "air_temp_c": -3.5, "rel_humidity_pct": 80, "wind_speed_ms": 3.1, "globe_temp_c": -2.0,
+         "air_temp_c": -3.5, "rel_humidity_pct": 80, "wind_speed_m_s": 3.1, "globe_temp_c": -2.0,
          "simulated": True},
     ]  # fmt: skip
     p = tmp_path / "r.jsonl"

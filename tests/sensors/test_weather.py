@@ -45,7 +45,7 @@ def test_bad_date_and_number_name_the_line(tmp_path):
     with pytest.raises(FileFormatError, match=r"line 3: field date"):
         read_daily_weather(p)
     p.write_text(head + "2022-01-05,1,2,x,4,5\n", encoding="utf-8")
-    with pytest.raises(FileFormatError, match=r"line 2: field wind_speed_ms: expected a number"):
+    with pytest.raises(FileFormatError, match=r"line 2: field wind_speed_m_s: expected a number"):
         read_daily_weather(p)
     p.write_text(head + "2022-01-05,1,2,3,4,5\n2022-01-05,1,2,3,4,5\n", encoding="utf-8")
     with pytest.raises(FileFormatError, match=r"line 3: field date: 2022-01-05 appears twice"):
