@@ -125,16 +125,18 @@ def _offset_sql(r: str) -> str:
     True where the text ends in a UTC offset (±HH:MM, ±HHMM, ±HH) beyond ±14:00.
 
     Offsets are compared as text (digits sort like numbers), which is much cheaper than
-    parsing them; a time without an offset (``...T10:00:00``) ends in ``:MM:SS`` and passes.
+    parsing them; Japan's ``+09:00`` is settled by the first test, and a time without an offset
+    (``...T10:00:00``) ends in ``:MM:SS`` and passes.
     """
+    r = f"({r})"  # a constant such as NULL::VARCHAR must not read as an array type
     o6, hh, mm = f"right({r}, 6)", MAX_OFFSET[:2], MAX_OFFSET[3:]
     return (
-        f"CASE WHEN {o6}[4] = ':' THEN ({o6}[1] = '+' AND {o6} > '+{MAX_OFFSET}') "
-        f"OR ({o6}[1] = '-' AND {o6} > '-{MAX_OFFSET}') "
-        f"WHEN right({r}, 5)[1] IN ('+', '-') AND contains({r}, ':') "
-        f"THEN right({r}, 4) > '{hh}{mm}' "
-        f"WHEN right({r}, 3)[1] IN ('+', '-') AND contains({r}, ':') "
-        f"THEN right({r}, 2) > '{hh}' ELSE false END"
+        f"CASE WHEN ends_with({r}, '+09:00') THEN false "
+        f"WHEN {r}[-3] = ':' THEN ({r}[-6] = '+' AND {o6} > '+{MAX_OFFSET}') "
+        f"OR ({r}[-6] = '-' AND {o6} > '-{MAX_OFFSET}') "
+        f"WHEN {r}[-5] IN ('+', '-') THEN contains({r}, ':') AND right({r}, 4) > '{hh}{mm}' "
+        f"WHEN {r}[-3] IN ('+', '-') THEN contains({r}, ':') AND right({r}, 2) > '{hh}' "
+        "ELSE false END"
     )
 
 
@@ -160,7 +162,7 @@ def _failure_sql(col: Col, p: str, r: str, rules: CastRules) -> str | None:
         )
     if col.type in ("time", "fitbit_time", "date"):
         # DuckDB reads 'epoch', 'infinity' and '-infinity' as times: a time starts with a digit
-        arms.append(f"WHEN NOT ({r}[1] BETWEEN '0' AND '9') THEN {r}")
+        arms.append(f"WHEN NOT (({r})[1] BETWEEN '0' AND '9') THEN {r}")
         if col.type == "date":
             lo = f"DATE '{EARLIEST.date().isoformat()}'"
             hi = f"DATE '{rules.latest.date().isoformat()}'"
