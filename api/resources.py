@@ -12,8 +12,9 @@ area; :func:`for_settings`), so an app and the CLI on the same data share one ca
 process. :func:`clear` forgets what they loaded (after a rebuild, or when tests change the
 settings).
 
-Everything is loaded on first use. A method keeps its results per arguments in a
-``cachetools.LRUCache`` of the object; a miss is computed under the object's load lock (one at
+Everything is loaded on first use. A loader without arguments keeps its value on the object;
+a method with arguments keeps its results per arguments in a ``cachetools.LRUCache`` of the
+object. A miss is computed under the object's load lock (one at
 a time: HDF5 under netCDF4 is not thread-safe, and two first requests opening a comfort field
 at once failed with ``RuntimeError: NetCDF: HDF error``); a hit takes no load lock.
 
@@ -89,6 +90,26 @@ def _kept(
     return wrap
 
 
+def _once(method: Callable[[Resources], _T]) -> Callable[[Resources], _T]:
+    """
+    Load a method's value on first use (under the object's load lock) and keep it; later
+    calls are one dict lookup without a lock (the graph and tables are read on every request).
+    """
+    name = method.__name__
+
+    @wraps(method)
+    def get(self: Resources) -> _T:
+        try:
+            return self._loaded[name]  # type: ignore[no-any-return]
+        except KeyError:
+            with self._load_lock:
+                if name not in self._loaded:
+                    self._loaded[name] = method(self)
+                return self._loaded[name]  # type: ignore[no-any-return]
+
+    return get
+
+
 class _AppFields(StoredFields):
     """The comfort fields as the conditions engine reads them, through the object's caches."""
 
@@ -126,6 +147,7 @@ class Resources:
         self._load_lock = threading.RLock()
         self._cache_lock = threading.Lock()
         self._caches: dict[str, cachetools.LRUCache[Any, Any]] = {}
+        self._loaded: dict[str, Any] = {}
 
     def _cache(self, name: str, maxsize: int) -> cachetools.LRUCache[Any, Any]:
         cache = self._caches.get(name)
@@ -135,8 +157,9 @@ class Resources:
 
     def clear(self) -> None:
         """Forget everything loaded (the next use loads it again)."""
-        with self._cache_lock:
+        with self._load_lock, self._cache_lock:
             self._caches.clear()
+            self._loaded.clear()
         gc.unfreeze()  # what the caches held can now be collected
 
     def warm(self) -> None:
@@ -146,25 +169,25 @@ class Resources:
 
     # -- the area model -------------------------------------------------------------------
 
-    @_kept(1)
+    @_once
     def graph(self) -> nx.MultiDiGraph:
         """The walking graph in use (built on first use, then read from the cache folder)."""
         s = self.settings
         return area.current_graph(s.data_file(area.CENSUS_FILE), s.cache_dir, s.area)
 
-    @_kept(1)
+    @_once
     def compiled(self) -> routing.CompiledGraph:
         """The walking graph compiled for routing."""
         return routing.compile_graph(self.graph())
 
-    @_kept(1)
+    @_once
     def segments(self) -> gpd.GeoDataFrame:
         """One row per undirected segment of :meth:`graph` (EPSG:6680 for the embedded default)."""
         from comfort.network import segment_table
 
         return segment_table(self.graph())
 
-    @_kept(1)
+    @_once
     def segments_lonlat(self) -> gpd.GeoDataFrame:
         """The segment table in lon/lat (EPSG:4326), coordinates rounded to 1e-6° (about 0.1 m)."""
         import shapely
@@ -173,7 +196,7 @@ class Resources:
         seg["geometry"] = shapely.set_precision(seg.geometry.values, 1e-6)
         return seg
 
-    @_kept(1)
+    @_once
     def planning_area(self) -> gpd.GeoDataFrame:
         """
         The planning area: KAITEKI_AREA when set; else the embedded default for the embedded
@@ -197,19 +220,19 @@ class Resources:
             )
         return area.planning_area(s.data_file(area.CENSUS_FILE), s.area)
 
-    @_kept(1)
+    @_once
     def blocks(self) -> gpd.GeoDataFrame:
         """The census blocks, EPSG:6680."""
         return area.load_blocks(self.settings.data_file(area.CENSUS_FILE))
 
-    @_kept(1)
+    @_once
     def blocks_layer(self) -> Any:
         """The census blocks as a ready base layer (``maps.area.BlocksLayer``), built once."""
         from maps.area import blocks_layer
 
         return blocks_layer(self.blocks())
 
-    @_kept(1)
+    @_once
     def walkability(self) -> dict[str, gpd.GeoDataFrame]:
         """Walkability tables (nodes, edges, blocks, grid) in lon/lat."""
         from comfort.walkability import walkability_tables
@@ -223,7 +246,7 @@ class Resources:
 
     # -- embedded layers and real tables ----------------------------------------------------
 
-    @_kept(1)
+    @_once
     def courses(self) -> tuple[Course, ...]:
         """The walking courses (embedded ``sensors/data/courses.json``)."""
         from sensors.courses import load_courses
@@ -251,19 +274,19 @@ class Resources:
 
         return course_route(self.compiled(), course, weights, category_order=CATEGORY_KEYS)
 
-    @_kept(1)
+    @_once
     def places(self) -> gpd.GeoDataFrame:
         """The places layer (EPSG:4326), embedded default of ``sensors.places``."""
         from sensors.places import load_places
 
         return load_places()
 
-    @_kept(1)
+    @_once
     def daily_weather(self) -> pd.DataFrame:
         """The real Sapporo daily weather by naive date (``sensors.conditions``)."""
         return daily_weather_table(self.settings.data_file(DAILY_WEATHER_FILE))
 
-    @_kept(1)
+    @_once
     def mesh_stay(self) -> pd.DataFrame:
         """The real MLIT 1 km mesh stay population of the planning area (one row per value)."""
         from sensors.mlit import read_mesh_stay
@@ -273,7 +296,7 @@ class Resources:
         )
         return stay
 
-    @_kept(1)
+    @_once
     def mesh_months(self) -> tuple[str, ...]:
         """The months (``YYYY-MM``) of :meth:`mesh_stay`, sorted."""
         return tuple(sorted({str(m)[:7] for m in self.mesh_stay()["month"]}))
@@ -309,7 +332,7 @@ class Resources:
             crs="EPSG:4326",
         )
 
-    @_kept(1)
+    @_once
     def chikaho_daily(self) -> pd.DataFrame:
         """The real Chi-Ka-Ho daily counts J1..J5 (mean people per 15 min), by date."""
         from sensors.chikaho import read_chikaho_daily
@@ -364,7 +387,7 @@ class Resources:
         """Whether the field of ``year`` was computed from simulated readings."""
         return is_simulated(self.field(year))
 
-    @_kept(1)
+    @_once
     def stored_fields(self) -> _AppFields:
         """The comfort fields of the cache folder, as the conditions engine reads them."""
         return _AppFields(self)

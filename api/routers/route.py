@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from api import wayfinding
 from api.clock import same_time_in
 from api.deps import ResourcesDep, SettingsDep
-from api.params import ModeQuery, lonlat_param
+from api.params import FromQuery, ModeQuery, ToQuery, parse_lonlat
 from api.schemas import RouteOut
 from api.settings import Settings, get_settings
 from comfort import routing
@@ -35,8 +35,6 @@ async def settings_async(request: Request) -> Settings:
 
 
 AsyncSettingsDep = Annotated[Settings, Depends(settings_async)]
-OriginDep = Annotated[tuple[float, float], Depends(lonlat_param("from", "Start"))]
-DestinationDep = Annotated[tuple[float, float], Depends(lonlat_param("to", "Destination"))]
 AtQuery = Annotated[
     str | None,
     Query(
@@ -61,8 +59,8 @@ def parse_at(at: str | None, demo_year: int) -> dt.datetime:
 async def route(
     res: ResourcesDep,
     settings: AsyncSettingsDep,
-    origin: OriginDep,
-    destination: DestinationDep,
+    from_: FromQuery,
+    to: ToQuery,
     at: AtQuery = None,
     mode: ModeQuery = "comfortable",
     alpha: Annotated[
@@ -77,6 +75,7 @@ async def route(
     ``climatology`` or ``none`` (docs/CONDITIONS.md). ``simulated`` is true when the field
     comes from simulated sensor readings.
     """
+    origin, destination = parse_lonlat(from_, "from"), parse_lonlat(to, "to")
     when = parse_at(at, settings.demo_year)
     if res.route_weights_ready(mode, when, alpha):
         # Weights kept: snapping, two A* searches and the figures take well under a
@@ -93,7 +92,7 @@ async def route(
 def isochrone(
     res: ResourcesDep,
     settings: SettingsDep,
-    origin: OriginDep,
+    from_: FromQuery,
     minutes: Annotated[float, Query(gt=0, le=60, description="Walking time budget (min).")] = 10,
     at: Annotated[str | None, Query(description="ISO 8601 date-time (JST when no zone).")] = None,
     mode: ModeQuery = "shortest",
@@ -103,5 +102,6 @@ def isochrone(
     reached street pieces, buffered 25 m) with the number of nodes reached and the
     ``conditions`` it was computed under.
     """
+    origin = parse_lonlat(from_, "from")
     when = parse_at(at, settings.demo_year)
     return wayfinding.isochrone_answer(res, origin, minutes, when, mode)

@@ -165,6 +165,12 @@ def test_route_planner_after_two_clicks(browser, server: str) -> None:
         assert 1000 < length < 1800, text
         assert page.evaluate("document.querySelectorAll('path.leaflet-interactive').length") > 0
         page.screenshot(path=str(SHOTS / "route_planner.png"), full_page=False)
+        # a date outside the data: the route's conditions come from another year, and say so
+        page.fill("#route-at", "2025-01-20T08:00")
+        page.dispatch_event("#route-at", "change")
+        page.wait_for_selector("#route-notes li", timeout=15000)
+        notes = page.inner_text("#route-notes")
+        assert "2022" in notes or "2021" in notes, notes
         assert errors == [] and outside == []
     finally:
         page.close()
