@@ -218,6 +218,41 @@ ALTER TABLE readings RENAME COLUMN wind_speed_ms TO wind_speed_m_s;
 ALTER TABLE weather RENAME COLUMN wind_speed_ms TO wind_speed_m_s;
 """
 
+_V4_PLACES = """
+CREATE TABLE places (
+    place_id      TEXT PRIMARY KEY,
+    name_ja       TEXT NOT NULL,
+    name_en       TEXT NOT NULL,
+    kind          TEXT NOT NULL CHECK (kind IN ('outdoor', 'semi_outdoor', 'indoor')),
+    type          TEXT NOT NULL,
+    level         INTEGER NOT NULL DEFAULT 0,
+    geometry_wkt  TEXT NOT NULL,
+    lon           DOUBLE PRECISION NOT NULL,
+    lat           DOUBLE PRECISION NOT NULL,
+    months        TEXT NOT NULL DEFAULT '1-12',
+    open_min      INTEGER NOT NULL DEFAULT 0,
+    close_min     INTEGER NOT NULL DEFAULT 1440,
+    features      TEXT NOT NULL DEFAULT '',
+    public_access BOOLEAN NOT NULL DEFAULT true,
+    valid_from    DATE,
+    valid_to      DATE,
+    status        TEXT NOT NULL CHECK (status IN ('existing', 'planned')),
+    source        TEXT NOT NULL,
+    approximate   BOOLEAN NOT NULL DEFAULT false,
+    updated_at    TIMESTAMPTZ NOT NULL DEFAULT current_timestamp
+);
+CREATE SEQUENCE places_audit_seq START 1;
+CREATE TABLE places_audit (
+    audit_id    BIGINT PRIMARY KEY DEFAULT nextval('places_audit_seq'),
+    changed_at  TIMESTAMPTZ NOT NULL DEFAULT current_timestamp,
+    who         TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    place_id    TEXT NOT NULL,
+    before_json TEXT,
+    after_json  TEXT
+);
+"""
+
 #: The ordered schema migrations. Append new ones (next version number); never edit old ones.
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema: files, sensors, readings, counts, dwell, mesh_stay, "
@@ -226,6 +261,7 @@ MIGRATIONS: list[Migration] = [
               _V2_WEB),
     Migration(3, "units in names: wind speeds in m/s are wind_speed_m_s (_ms is a duration)",
               _V3_UNIT_NAMES),
+    Migration(4, "places registry with history: places, places_audit (issue 12)", _V4_PLACES),
 ]  # fmt: skip
 
 #: Data tables (every one has ``simulated``, ``file_id`` and ``qc_flags``).
