@@ -44,6 +44,7 @@ from api.routers import (
     pages,
     places,
     route,
+    sta,
     walkability,
 )
 from api.settings import Settings, get_settings
@@ -117,4 +118,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (area, places, comfort, walkability, route, courses, kpi, pages):
         app.include_router(module.router, responses=error_responses(404, 422, 500, 503))
     app.include_router(ingest.router, responses=error_responses(400, 401, 408, 413, 422, 500, 503))
+    sta.install(app)
     return app
