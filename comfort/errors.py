@@ -35,3 +35,7 @@ class KPIError(ComfortError, ValueError):
 
 class ScenarioError(ComfortError, ValueError):
     """A planner scenario names an unknown intervention or place."""
+
+
+class StepsPeriodError(KPIError):
+    """Two step-count periods cannot be compared as asked (no common month, no profile, no data)."""

@@ -19,6 +19,7 @@ import xarray as xr
 from comfort.errors import KPIError
 from comfort.indices import TEXTBOOK_BAND_C, in_neutral_band
 from comfort.places import open_mask
+from comfort.steps import steps_kpi as steps_kpi  # moved; importable from here as before
 
 #: Season of each calendar month (within the same calendar year).
 SEASON_OF_MONTH = {
@@ -374,119 +375,8 @@ def pleasant_street_share(segments: pd.DataFrame, edge_ids: Any, utci_c: Any) ->
 
 
 # --------------------------------------------------------------------------------------------
-# Steps and content views
+# Content views (the steps KPI moved to comfort.steps; steps_kpi stays importable from here)
 # --------------------------------------------------------------------------------------------
-
-
-def _daily_frame(daily_steps: pd.DataFrame) -> pd.DataFrame:
-    need = {"participant_id", "date", "steps"}
-    if not need <= set(daily_steps.columns):
-        raise KPIError(
-            f"daily steps need the columns {sorted(need)}; got {list(daily_steps.columns)}. "
-            "Aggregate hourly steps per participant and date first."
-        )
-    df = daily_steps[["participant_id", "date", "steps"]].copy()
-    df["date"] = pd.to_datetime(df["date"])
-    df["steps"] = pd.to_numeric(df["steps"], errors="coerce")
-    return df.dropna(subset=["steps"])
-
-
-def _in(df: pd.DataFrame, period: tuple[Any, Any]) -> pd.Series:
-    lo, hi = (pd.Timestamp(p) for p in period)
-    return (df["date"] >= lo) & (df["date"] <= hi)
-
-
-def steps_kpi(
-    daily_steps: pd.DataFrame,
-    start_period: tuple[Any, Any],
-    current_period: tuple[Any, Any],
-    *,
-    k: int = 10,
-    targets: tuple[float, float] = (1.1, 1.3),
-) -> dict[str, Any]:
-    """
-    Participants' mean daily steps in a period against their own start period.
-
-    Only participants with days in both periods count (like with like). Three ratios of the
-    group's mean of per-participant mean daily steps:
-
-    - ``ratio_raw``: all days of each period;
-    - ``ratio_same_months``: only the calendar months present in both periods;
-    - ``ratio_season_adjusted``: steps divided by a month-of-year factor estimated from all
-      days (mean of each participant's log steps by month, participants' own means removed),
-      which takes out the season (fewer steps in the snowy months) when months differ.
-
-    Groups smaller than ``k`` are suppressed: ratios and means are None and
-    ``suppressed`` is True (only the count, itself below ``k``, is not shown either).
-
-    Parameters
-    ----------
-    daily_steps
-        Columns ``participant_id``, ``date``, ``steps`` (one row per participant and day).
-    start_period, current_period
-        (first date, last date), inclusive.
-    k
-        Smallest group reported.
-    targets
-        Target ratios (2023, 2030).
-
-    Returns
-    -------
-    dict
-        ``participants``, ``start_mean_steps``, ``current_mean_steps``, ``ratio_raw``,
-        ``ratio_same_months``, ``ratio_season_adjusted``, ``target_2023``, ``target_2030``,
-        ``suppressed``, ``k``.
-    """
-    if k < 1:
-        raise KPIError(f"k must be >= 1; got {k}.")
-    df = _daily_frame(daily_steps)
-    start = df[_in(df, start_period)]
-    cur = df[_in(df, current_period)]
-    both = sorted(set(start["participant_id"]) & set(cur["participant_id"]))
-    out: dict[str, Any] = {
-        "participants": len(both),
-        "k": k,
-        "target_2023": targets[0],
-        "target_2030": targets[1],
-        "suppressed": len(both) < k,
-    }
-    keys = ("start_mean_steps", "current_mean_steps", "ratio_raw", "ratio_same_months",
-            "ratio_season_adjusted")  # fmt: skip
-    if len(both) < k:
-        out.update(dict.fromkeys(keys))
-        out["participants"] = None
-        return out
-    start = start[start["participant_id"].isin(both)]
-    cur = cur[cur["participant_id"].isin(both)]
-
-    def group_mean(d: pd.DataFrame, col: str = "steps") -> float:
-        return float(d.groupby("participant_id")[col].mean().mean())
-
-    s_mean, c_mean = group_mean(start), group_mean(cur)
-    months = set(start["date"].dt.month) & set(cur["date"].dt.month)
-    if months:
-        s_m = start[start["date"].dt.month.isin(months)]
-        c_m = cur[cur["date"].dt.month.isin(months)]
-        same = group_mean(c_m) / group_mean(s_m)
-    else:
-        same = float("nan")
-    # month-of-year factors with participant effects removed
-    logs = df[df["steps"] > 0].copy()
-    logs["log_steps"] = np.log(logs["steps"])
-    logs["centred"] = logs["log_steps"] - logs.groupby("participant_id")["log_steps"].transform(
-        "mean"
-    )
-    factor = np.exp(logs.groupby(logs["date"].dt.month)["centred"].mean())
-    adj_s = start.assign(adj=start["steps"] / start["date"].dt.month.map(factor).fillna(1.0))
-    adj_c = cur.assign(adj=cur["steps"] / cur["date"].dt.month.map(factor).fillna(1.0))
-    out.update(
-        start_mean_steps=s_mean,
-        current_mean_steps=c_mean,
-        ratio_raw=c_mean / s_mean if s_mean > 0 else float("nan"),
-        ratio_same_months=same,
-        ratio_season_adjusted=group_mean(adj_c, "adj") / group_mean(adj_s, "adj"),
-    )
-    return out
 
 
 def views_kpi(
