@@ -1,35 +1,53 @@
 """
-The kaiteki store: one DuckDB database file holding every ingested row, with a schema version.
+The kaiteki store: every ingested row, with a schema version, in one DuckDB database file (the
+default) or a PostgreSQL + PostGIS database (``KAITEKI_STORE=postgresql://...``, for many
+writers; :mod:`sensors.storage.postgres`).
 
-Open it with :class:`Store` (``Store(path)``); the schema is created or migrated on open. Every
+Open it with :class:`Store` (``Store(path)`` or ``Store(url)``); the schema is created or
+migrated on open. Every
 data table has ``simulated`` (true for rows from a kaiteki simulator) and ``file_id`` (the
 ``files`` row of the batch it came from). Timestamps are ``TIMESTAMPTZ``; a source timestamp
 without a zone is taken as Asia/Tokyo, and frames come back in Asia/Tokyo.
 
 Adding a table or column later: append a :class:`Migration` with the next version number to
 :data:`MIGRATIONS` (never edit an applied one). ``Store`` applies the pending ones, each in its own
-transaction, and records them in ``schema_version``. See docs/STORE.md.
+transaction, and records them in ``schema_version``; give it ``postgres_sql`` only when the
+portable SQL does not run on PostgreSQL. See docs/STORE.md.
 """
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Iterable, Sequence
+import uuid
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
 
 from sensors.errors import StoreError
+from sensors.storage.postgres_sql import V1 as _V1_POSTGRES
+from sensors.storage.readers import DATA_TABLES, TZ, Readers
 
-if TYPE_CHECKING:
-    import geopandas as gpd
-
-#: Time zone used for timestamps without one, and for frames returned by the store.
-TZ = "Asia/Tokyo"
+__all__ = [
+    "DATA_TABLES",
+    "MIGRATIONS",
+    "TZ",
+    "DuplicateBatchError",
+    "Migration",
+    "Store",
+    "as_date",
+    "is_busy_error",
+    "is_postgres_url",
+    "store_url",
+]
 
 #: Longest pause (s) between attempts to open a store another process holds.
 MAX_BUSY_PAUSE_S = 0.25
@@ -53,11 +71,26 @@ def is_busy_error(exc: BaseException) -> bool:
 
 @dataclass(frozen=True)
 class Migration:
-    """One schema step: ``version`` (1, 2, ...), a short ``name`` and the SQL to run."""
+    """
+    One schema step: ``version`` (1, 2, ...), a short ``name``, the SQL to run (portable: it
+    runs on both backends) and, where PostgreSQL needs different SQL, ``postgres_sql``.
+
+    Examples
+    --------
+    >>> Migration(9, "demo", "CREATE TABLE t (x INTEGER)").sql_for("postgresql")
+    'CREATE TABLE t (x INTEGER)'
+    """
 
     version: int
     name: str
     sql: str
+    postgres_sql: str | None = None
+
+    def sql_for(self, backend: str) -> str:
+        """The SQL of this step for ``backend`` (``duckdb`` or ``postgresql``)."""
+        if backend == "postgresql" and self.postgres_sql is not None:
+            return self.postgres_sql
+        return self.sql
 
 
 _V1 = """
@@ -218,6 +251,31 @@ ALTER TABLE readings RENAME COLUMN wind_speed_ms TO wind_speed_m_s;
 ALTER TABLE weather RENAME COLUMN wind_speed_ms TO wind_speed_m_s;
 """
 
+#: MQTT collector (sensors/collect): one idempotency key per stored reading, written in the
+#: transaction of its rows, so a redelivered message adds nothing; and the messages refused
+#: before ingest (bad JSON, unknown device ...) with topic, payload digest and reason.
+#: ``IF NOT EXISTS``: the collector also runs it on a store of an older kaiteki.
+COLLECT_TABLES_SQL = """
+CREATE TABLE IF NOT EXISTS collect_keys (
+    key            TEXT PRIMARY KEY,
+    kind           TEXT NOT NULL,
+    topic          TEXT NOT NULL,
+    payload_sha256 TEXT NOT NULL,
+    file_id        BIGINT NOT NULL,
+    line           BIGINT NOT NULL,
+    received_at    TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE IF NOT EXISTS collect_rejects (
+    key            TEXT PRIMARY KEY,
+    topic          TEXT NOT NULL,
+    payload_sha256 TEXT NOT NULL,
+    payload_bytes  BIGINT NOT NULL,
+    reason         TEXT NOT NULL,
+    raw            TEXT,
+    received_at    TIMESTAMPTZ NOT NULL
+);
+"""
+
 _V4_PLACES = """
 CREATE TABLE places (
     place_id      TEXT PRIMARY KEY,
@@ -256,7 +314,7 @@ CREATE TABLE places_audit (
 #: The ordered schema migrations. Append new ones (next version number); never edit old ones.
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema: files, sensors, readings, counts, dwell, mesh_stay, "
-              "steps, survey, weather, quarantine", _V1),
+              "steps, survey, weather, quarantine", _V1, postgres_sql=_V1_POSTGRES),
     Migration(2, "web app: api_keys (hashed API keys), page_views (daily content views)",
               _V2_WEB),
     Migration(3, "units in names: wind speeds in m/s are wind_speed_m_s (_ms is a duration)",
@@ -264,43 +322,27 @@ MIGRATIONS: list[Migration] = [
     Migration(4, "places registry with history: places, places_audit (issue 12)", _V4_PLACES),
 ]  # fmt: skip
 
-#: Data tables (every one has ``simulated``, ``file_id`` and ``qc_flags``).
-DATA_TABLES: tuple[str, ...] = (
-    "sensors",
-    "readings",
-    "counts",
-    "dwell",
-    "mesh_stay",
-    "steps",
-    "survey",
-    "weather",
-)
 
-
-def _ts(value: Any) -> Any:
-    if value is None:
-        return None
-    ts = pd.Timestamp(value)
-    if ts.tzinfo is None:
-        ts = ts.tz_localize(TZ)
-    return ts.to_pydatetime()
-
-
-class Store:
+class Store(Readers):
     """
-    The DuckDB store file, opened (and migrated) on first use.
+    The store: the embedded DuckDB file (default) or a PostgreSQL + PostGIS database, opened
+    (and migrated) on first use.
+
+    ``Store(path)`` opens the DuckDB file; ``Store("postgresql://...")`` returns a
+    :class:`sensors.storage.postgres.PostgresStore`, with the same readers, migrations and
+    ingest guarantees (see docs/STORE.md, "Backends").
 
     Parameters
     ----------
     path
-        The database file; created with its folder if missing. ``":memory:"`` for a throwaway
-        in-memory store.
+        The database file, created with its folder if missing; ``":memory:"`` for a throwaway
+        in-memory store; or a ``postgresql://user@host:port/database`` URL.
     read_only
         Open without writing (no migration); several readers may share the file.
     wait_s
         How long (s) to keep retrying, with growing pauses, while another process holds the
-        store (DuckDB lets one process write a file, or several read it); 0 fails at once.
-        The CLI passes ``KAITEKI_STORE_WAIT_S``.
+        store (DuckDB lets one process write a file, or several read it; PostgreSQL: while the
+        server does not answer); 0 fails at once. The CLI passes ``KAITEKI_STORE_WAIT_S``.
 
     Examples
     --------
@@ -308,6 +350,16 @@ class Store:
     ...     store.schema_version() == len(MIGRATIONS)
     True
     """
+
+    #: ``duckdb`` or ``postgresql``: which form of a :class:`Migration` this backend runs.
+    backend = "duckdb"
+
+    def __new__(cls, path: str | Path, read_only: bool = False, wait_s: float = 0.0) -> Store:
+        if cls is Store and is_postgres_url(path):
+            from sensors.storage.postgres import PostgresStore
+
+            return super().__new__(PostgresStore)
+        return super().__new__(cls)
 
     def __init__(self, path: str | Path, read_only: bool = False, wait_s: float = 0.0) -> None:
         self.path = str(path)
@@ -318,7 +370,7 @@ class Store:
     # -- connection -------------------------------------------------------------------------
 
     @property
-    def con(self) -> duckdb.DuckDBPyConnection:
+    def con(self) -> Any:
         """The open DuckDB connection (session time zone Asia/Tokyo)."""
         if self._con is None:
             if self.path != ":memory:":
@@ -350,6 +402,14 @@ class Store:
                 self.migrate()
         return self._con
 
+    @property
+    def work(self) -> duckdb.DuckDBPyConnection:
+        """
+        The DuckDB connection the ingest pipeline casts and checks batches on, in process (the
+        store's own connection here; a private in-memory one for PostgreSQL).
+        """
+        return self.con
+
     def _connect(self) -> duckdb.DuckDBPyConnection:
         deadline = time.monotonic() + self.wait_s
         pause = 0.02
@@ -374,18 +434,33 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.path!r})"
+
     # -- schema -----------------------------------------------------------------------------
 
     def schema_version(self) -> int:
-        """The highest applied migration (0 for an empty file)."""
-        con = self.con
-        exists = con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
-        ).fetchone()
-        if not exists or not exists[0]:
+        """The highest applied migration (0 for an empty store)."""
+        if "version" not in self.columns("schema_version"):
             return 0
-        row = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
-        return int(row[0]) if row else 0
+        return int(self.query("SELECT coalesce(max(version), 0) AS v FROM schema_version")["v"][0])
+
+    def columns(self, table: str) -> list[str]:
+        """The columns of ``table`` in order (empty when there is no such table)."""
+        rows = self.con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+            "ORDER BY ordinal_position",
+            [table],
+        ).fetchall()
+        return [str(c) for (c,) in rows]
+
+    def tables(self) -> list[str]:
+        """The base tables of the store (partitions of a PostgreSQL table excluded)."""
+        rows = self.con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
+            "AND table_schema = 'main' ORDER BY table_name"
+        ).fetchall()
+        return [str(t) for (t,) in rows]
 
     def migrate(self, migrations: Sequence[Migration] | None = None) -> list[int]:
         """
@@ -399,32 +474,19 @@ class Store:
         Raises
         ------
         StoreError
-            The migration list is not numbered 1, 2, ..., or the file's schema is newer than
+            The migration list is not numbered 1, 2, ..., or the store's schema is newer than
             this code.
         """
-        migs = list(MIGRATIONS if migrations is None else migrations)
-        versions = [m.version for m in migs]
-        if versions != list(range(1, len(migs) + 1)):
-            raise StoreError(
-                f"migrations must be numbered 1, 2, ... without gaps; got {versions}. "
-                "Append new migrations with the next version number."
-            )
+        migs = check_migrations(migrations)
         con = self._con if self._con is not None else self.con
-        con.execute(
-            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
-            "name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp)"
-        )
+        con.execute(SCHEMA_VERSION_SQL)
         current = self.schema_version()
-        if current > len(migs):
-            raise StoreError(
-                f"the store {self.path} has schema version {current}, newer than this kaiteki "
-                f"({len(migs)}). Upgrade kaiteki or use a different KAITEKI_STORE."
-            )
+        check_not_newer(self.path, current, migs)
         applied = []
         for m in migs[current:]:
             con.execute("BEGIN TRANSACTION")
             try:
-                con.execute(m.sql)
+                con.execute(m.sql_for(self.backend))
                 con.execute(
                     "INSERT INTO schema_version (version, name) VALUES (?, ?)", [m.version, m.name]
                 )
@@ -437,309 +499,187 @@ class Store:
             applied.append(m.version)
         return applied
 
+    # -- writing (sensors.ingest.write) -----------------------------------------------------
+
+    def ensure_table(self, ddl: str) -> None:
+        """Run a kind's ``CREATE TABLE IF NOT EXISTS`` (written for DuckDB; idempotent)."""
+        self.con.execute(ddl)
+
+    def write_batch(
+        self,
+        files_row: Mapping[str, Any],
+        table: str,
+        rows: pa.Table,
+        quarantine: pa.Table,
+        *,
+        replace_key: str | None = None,
+        on_write: Callable[[Any, int], None] | None = None,
+    ) -> int:
+        """
+        Write one batch in one transaction: its ``files`` row, ``rows`` into ``table`` (every
+        row gets the new ``file_id``) and its ``quarantine`` entries (``line``, ``field``,
+        ``reason``, ``raw``). On any error nothing of the batch is kept.
+
+        Parameters
+        ----------
+        files_row
+            The ``files`` columns (``path``, ``sha256``, ``kind``, counts, ``encoding``,
+            ``simulated``).
+        replace_key
+            Rows of ``table`` with a key in the batch are replaced (the sensor registry).
+        on_write
+            ``on_write(con, file_id)`` writes more rows in the same transaction.
+
+        Returns
+        -------
+        int
+            The batch's ``file_id``.
+
+        Raises
+        ------
+        DuplicateBatchError
+            The same bytes of the same kind were stored meanwhile by another writer.
+        """
+        con = self.con
+        view = f"batch_{uuid.uuid4().hex[:12]}"
+        # DuckDB scans a table whose columns share one chunk layout about twice as fast
+        con.register(view, rows.combine_chunks())
+        con.execute("BEGIN TRANSACTION")
+        try:
+            names = list(files_row)
+            row = con.execute(
+                f"INSERT INTO files ({', '.join(names)}) VALUES "
+                f"({', '.join('?' for _ in names)}) RETURNING file_id",
+                list(files_row.values()),
+            ).fetchone()
+            assert row is not None
+            file_id = int(row[0])
+            cols = ", ".join(rows.column_names)
+            if replace_key is not None:
+                con.execute(
+                    f"DELETE FROM {table} WHERE {replace_key} IN (SELECT {replace_key} FROM {view})"
+                )
+            con.execute(
+                f"INSERT INTO {table} ({cols}, file_id) SELECT {cols}, ? FROM {view}", [file_id]
+            )
+            if quarantine.num_rows:
+                qv = f"q_{uuid.uuid4().hex[:12]}"
+                con.register(qv, quarantine)
+                try:
+                    con.execute(
+                        "INSERT INTO quarantine (file_id, line, field, reason, raw) "
+                        f"SELECT ?, line, field, reason, raw FROM {qv}",
+                        [file_id],
+                    )
+                finally:
+                    con.unregister(qv)
+            if on_write is not None:
+                on_write(con, file_id)
+            con.execute("COMMIT")
+        except duckdb.ConstraintException as exc:
+            con.execute("ROLLBACK")
+            if "sha256" in str(exc) or "files" in str(exc):
+                raise DuplicateBatchError(str(exc)) from exc
+            raise
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            con.unregister(view)
+        return file_id
+
+    def existing_keys(self, table: str, keys: pa.Table) -> npt.NDArray[np.int64]:
+        """
+        Positions of the rows of ``keys`` whose values (every column of ``keys``) are already
+        in ``table``, e.g. the readings of a batch repeating a stored (sensor_id, time).
+        """
+        con = self.con
+        view = f"keys_{uuid.uuid4().hex[:12]}"
+        on = " AND ".join(f"t.{c} = k.{c}" for c in keys.column_names)
+        con.register(view, keys.append_column("_i", pa.array(np.arange(keys.num_rows))))
+        try:
+            hit = con.execute(f"SELECT k._i FROM {view} k SEMI JOIN {table} t ON {on}").fetchnumpy()
+        finally:
+            con.unregister(view)
+        return np.asarray(hit["_i"], dtype=np.int64)
+
     # -- research API -----------------------------------------------------------------------
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
         """Run any SQL on the store and return a pandas frame (timestamps in Asia/Tokyo)."""
         return self.con.execute(sql, params or []).df()
 
-    def _select(
-        self,
-        table: str,
-        *,
-        time_col: str | None = "time",
-        start: Any = None,
-        end: Any = None,
-        ids: tuple[str, Iterable[str] | None] | None = None,
-        simulated: bool | None = None,
-        qc_ok: bool = False,
-        extra_cols: str = "",
-        order: str = "",
-    ) -> pd.DataFrame:
-        where, params = [], []
-        if time_col and start is not None:
-            where.append(f"t.{time_col} >= ?")
-            params.append(_ts(start) if time_col != "date" else pd.Timestamp(start).date())
-        if time_col and end is not None:
-            where.append(f"t.{time_col} < ?")
-            params.append(_ts(end) if time_col != "date" else pd.Timestamp(end).date())
-        if ids is not None and ids[1] is not None:
-            values = [str(v) for v in ids[1]]
-            where.append(f"t.{ids[0]} IN (SELECT unnest(?::TEXT[]))")
-            params.append(values)
-        if simulated is not None:
-            where.append("t.simulated = ?")
-            params.append(simulated)
-        if qc_ok:
-            where.append("t.qc_flags = 0")
-        sql = f"SELECT t.*{extra_cols} FROM {table} t"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        if order:
-            sql += f" ORDER BY {order}"
-        return self.query(sql, params)
 
-    def readings(
-        self,
-        start: Any = None,
-        end: Any = None,
-        sensor_ids: Iterable[str] | None = None,
-        *,
-        simulated: bool | None = None,
-        qc_ok: bool = False,
-    ) -> pd.DataFrame:
-        """
-        Thermal readings, with locations resolved from the sensor registry.
+class DuplicateBatchError(StoreError):
+    """Another writer stored the same batch (same SHA-256 and kind) while this one ran."""
 
-        Parameters
-        ----------
-        start, end
-            Time window ``[start, end)``; naive values are Asia/Tokyo.
-        sensor_ids
-            Only these sensors.
-        simulated
-            Only simulated (True) or only real (False) rows; both when None.
-        qc_ok
-            Only rows that passed every QC test (``qc_flags == 0``).
 
-        Returns
-        -------
-        pandas.DataFrame
-            ``time`` (Asia/Tokyo), ``sensor_id``, ``lat``, ``lon`` (the reading's, else the
-            registry's), ``level``, ``air_temp_c`` (°C), ``rel_humidity_pct`` (%),
-            ``wind_speed_m_s`` (m/s), ``globe_temp_c`` (°C), ``solar_wm2`` (W/m²),
-            ``qc_flags`` (bitmask of :class:`comfort.qcflags.QCFlag`; names with
-            :func:`sensors.qc.flag_names`), ``simulated``, ``file_id``, ``line``.
-        """
-        where, params = [], []
-        if start is not None:
-            where.append("r.time >= ?")
-            params.append(_ts(start))
-        if end is not None:
-            where.append("r.time < ?")
-            params.append(_ts(end))
-        if sensor_ids is not None:
-            where.append("r.sensor_id IN (SELECT unnest(?::TEXT[]))")
-            params.append([str(s) for s in sensor_ids])
-        if simulated is not None:
-            where.append("r.simulated = ?")
-            params.append(simulated)
-        if qc_ok:
-            where.append("r.qc_flags = 0")
-        sql = (
-            "SELECT r.time, r.sensor_id, coalesce(r.lat, s.lat) AS lat, "
-            "coalesce(r.lon, s.lon) AS lon, coalesce(r.level, s.level, 0) AS level, "
-            "r.air_temp_c, r.rel_humidity_pct, r.wind_speed_m_s, r.globe_temp_c, r.solar_wm2, "
-            "r.qc_flags, r.simulated, r.file_id, r.line "
-            "FROM readings r LEFT JOIN sensors s USING (sensor_id)"
+#: The table of applied migrations (the same on both backends).
+SCHEMA_VERSION_SQL = (
+    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
+    "name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp)"
+)
+
+
+def check_migrations(migrations: Sequence[Migration] | None) -> list[Migration]:
+    """
+    The migrations to apply (this code's :data:`MIGRATIONS` when None), checked.
+
+    Raises
+    ------
+    StoreError
+        They are not numbered 1, 2, ... without gaps.
+    """
+    migs = list(MIGRATIONS if migrations is None else migrations)
+    versions = [m.version for m in migs]
+    if versions != list(range(1, len(migs) + 1)):
+        raise StoreError(
+            f"migrations must be numbered 1, 2, ... without gaps; got {versions}. "
+            "Append new migrations with the next version number."
         )
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        return self.query(sql + " ORDER BY r.sensor_id, r.time, r.file_id, r.line", params)
+    return migs
 
-    def sensors(self) -> gpd.GeoDataFrame:
-        """
-        The sensor registry as a GeoDataFrame (EPSG:4326 points; empty geometry when unknown).
 
-        Columns: ``sensor_id``, ``kind`` (fixed|mobile), ``lat``, ``lon``, ``level``,
-        ``height_m`` (m), ``globe_diameter_m`` (m), ``installed``, ``name``, ``qc_flags``,
-        ``simulated``, ``file_id``, geometry.
-        """
-        df = self._select("sensors", time_col=None, order="t.sensor_id")
-        return _points(df)
-
-    def counts(
-        self,
-        start: Any = None,
-        end: Any = None,
-        line_ids: Iterable[str] | None = None,
-        *,
-        series: str | None = None,
-        simulated: bool | None = None,
-    ) -> pd.DataFrame:
-        """
-        People counts per counting line, interval and direction.
-
-        Columns: ``time`` (interval start, Asia/Tokyo), ``line_id``, ``direction``,
-        ``interval_min`` (min), ``count``, ``statistic`` (``total`` people in the interval,
-        ``mean_per_15min`` for the Chi-Ka-Ho daily file), ``series``, ``qc_flags``,
-        ``simulated``, ``file_id``, ``line``. Series are never merged: filter on ``series``.
-        """
-        df = self._select(
-            "counts",
-            start=start,
-            end=end,
-            ids=("line_id", line_ids),
-            simulated=simulated,
-            order="t.line_id, t.direction, t.time",
-        )
-        if series is not None:
-            df = df[df["series"] == series].reset_index(drop=True)
-        return df
-
-    def dwell(
-        self,
-        start: Any = None,
-        end: Any = None,
-        zone_ids: Iterable[str] | None = None,
-        *,
-        simulated: bool | None = None,
-    ) -> pd.DataFrame:
-        """Dwell counts (people staying) per zone and interval; see :meth:`counts`."""
-        return self._select(
-            "dwell",
-            start=start,
-            end=end,
-            ids=("zone_id", zone_ids),
-            simulated=simulated,
-            order="t.zone_id, t.time",
+def check_not_newer(where: str, current: int, migs: Sequence[Migration]) -> None:
+    """Raise :class:`StoreError` when the store's schema is newer than ``migs``."""
+    if current > len(migs):
+        raise StoreError(
+            f"the store {where} has schema version {current}, newer than this kaiteki "
+            f"({len(migs)}). Upgrade kaiteki or use a different KAITEKI_STORE."
         )
 
-    def mesh_stay(self, mesh_ids: Iterable[str] | None = None) -> gpd.GeoDataFrame:
-        """
-        MLIT 1 km mesh stay population as a GeoDataFrame (mesh squares, EPSG:4326).
 
-        Columns: ``mesh_id`` (JIS 3rd-order code), ``city_code``, ``month`` (first day),
-        ``day_type`` (holiday|weekday|all), ``time_band`` (day 11–14 h|night 1–4 h|all),
-        ``stay_population`` (mean people per day), ``qc_flags``, ``simulated``,
-        ``file_id``, geometry.
-        """
-        import geopandas as gpd
-
-        from sensors.mlit import mesh_polygon
-
-        df = self._select(
-            "mesh_stay",
-            time_col=None,
-            ids=("mesh_id", mesh_ids),
-            order="t.mesh_id, t.month, t.day_type, t.time_band",
-        )
-        geoms = {m: mesh_polygon(m) for m in df["mesh_id"].unique()}
-        return gpd.GeoDataFrame(df, geometry=[geoms[m] for m in df["mesh_id"]], crs="EPSG:4326")
-
-    def steps(
-        self,
-        start: Any = None,
-        end: Any = None,
-        participants: Iterable[str] | None = None,
-        *,
-        simulated: bool | None = None,
-    ) -> pd.DataFrame:
-        """
-        Step counts: ``participant`` (pseudonym), ``time`` (Asia/Tokyo), ``interval``
-        (hour|day), ``steps``, ``qc_flags``, ``simulated``, ``file_id``, ``line``.
-        """
-        return self._select(
-            "steps",
-            start=start,
-            end=end,
-            ids=("participant", participants),
-            simulated=simulated,
-            order="t.participant, t.time",
-        )
-
-    def survey(
-        self, start: Any = None, end: Any = None, *, simulated: bool | None = None
-    ) -> gpd.GeoDataFrame:
-        """
-        Questionnaire responses as a GeoDataFrame (points where ``lat``/``lon`` are given).
-
-        Columns: ``response_id``, ``time``, ``lat``, ``lon``, ``block``,
-        ``thermal_sensation`` (ASHRAE −3..+3), ``comfort_vote`` (0..3), ``preference``,
-        ``activity``, ``clothing_clo`` (clo), ``age_group``, ``free_text``, ``qc_flags``,
-        ``simulated``, ``file_id``, ``line``, geometry.
-        """
-        df = self._select(
-            "survey", start=start, end=end, simulated=simulated, order="t.time, t.response_id"
-        )
-        return _points(df)
-
-    def weather(self, start: Any = None, end: Any = None) -> pd.DataFrame:
-        """
-        Reference daily weather: ``date``, ``air_temp_c`` (°C), ``wind_dir_deg`` (°),
-        ``wind_speed_m_s`` (m/s), ``precip_mm`` (mm), ``snow_depth_cm`` (cm), ``qc_flags``,
-        ``simulated``, ``file_id``, ``line``.
-        """
-        return self._select("weather", time_col="date", start=start, end=end, order="t.date")
-
-    def table(
-        self,
-        name: str,
-        start: Any = None,
-        end: Any = None,
-        *,
-        time_col: str | None = "time",
-        simulated: bool | None = None,
-        qc_ok: bool = False,
-    ) -> pd.DataFrame:
-        """
-        Every row of data table ``name`` (a kind's output table, built-in or registered), with
-        its integer ``qc_flags``, in the order it was stored.
-
-        Parameters
-        ----------
-        name
-            The table, e.g. ``"readings"`` or the table of a kind added with
-            :func:`sensors.kinds.register`.
-        start, end
-            Window ``[start, end)`` on ``time_col`` (None: no time filter).
-        time_col
-            The table's time column, or None.
-        simulated, qc_ok
-            As in :meth:`readings`.
-
-        Raises
-        ------
-        StoreError
-            No such table in the store.
-        """
-        known = self.con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [name]
-        ).fetchall()
-        columns = {c for (c,) in known}
-        if not columns:
-            raise StoreError(
-                f"the store {self.path} has no table {name!r}; ingest the kind that writes it "
-                "first (kaiteki ingest KIND FILE)."
-            )
-        tcol = time_col if time_col in columns else None
-        order = ", ".join(f"t.{c}" for c in ("file_id", "line") if c in columns)
-        return self._select(
-            name, time_col=tcol, start=start, end=end, simulated=simulated, qc_ok=qc_ok,
-            order=order,
-        )  # fmt: skip
-
-    def files(self) -> pd.DataFrame:
-        """Every ingested file or batch: path, sha256, kind, row counts, time of ingest."""
-        return self.query("SELECT * FROM files ORDER BY file_id")
-
-    def quarantine(self, file_id: int | None = None) -> pd.DataFrame:
-        """Rows that could not be stored: ``file_id``, ``path``, ``line``, ``field``, ``reason``,
-        ``raw``."""
-        sql = (
-            "SELECT q.file_id, f.path, q.line, q.field, q.reason, q.raw "
-            "FROM quarantine q LEFT JOIN files f USING (file_id)"
-        )
-        params: list[Any] = []
-        if file_id is not None:
-            sql += " WHERE q.file_id = ?"
-            params.append(file_id)
-        return self.query(sql + " ORDER BY q.file_id, q.line", params)
-
-    def table_counts(self) -> dict[str, int]:
-        """Number of rows in every data table, ``files`` and ``quarantine``."""
-        out = {}
-        for t in (*DATA_TABLES, "files", "quarantine"):
-            row = self.con.execute(f"SELECT count(*) FROM {t}").fetchone()
-            out[t] = int(row[0]) if row else 0
-        return out
+_URL = re.compile(r"^(postgres(?:ql)?):/+(.*)$", re.S)
 
 
-def _points(df: pd.DataFrame) -> gpd.GeoDataFrame:
-    import geopandas as gpd
+def is_postgres_url(path: str | Path) -> bool:
+    """
+    Whether ``path`` names a PostgreSQL store (``postgresql://...``; a URL that went through
+    :class:`pathlib.Path`, which keeps one slash, counts too).
 
-    geom = gpd.points_from_xy(df["lon"], df["lat"], crs="EPSG:4326")
-    return gpd.GeoDataFrame(df, geometry=geom, crs="EPSG:4326")
+    Examples
+    --------
+    >>> is_postgres_url("postgresql://postgres@127.0.0.1:5432/kaiteki")
+    True
+    >>> is_postgres_url("var/kaiteki.duckdb")
+    False
+    """
+    return bool(_URL.match(str(path)))
+
+
+def store_url(path: str | Path) -> str:
+    """
+    The store's location as written by the user: a PostgreSQL URL with its two slashes back
+    (``KAITEKI_STORE`` is read as a path), else the path.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> store_url(Path("postgresql://postgres@127.0.0.1/kaiteki"))
+    'postgresql://postgres@127.0.0.1/kaiteki'
+    """
+    m = _URL.match(str(path))
+    return f"postgresql://{m.group(2)}" if m else str(path)
 
 
 def as_date(value: Any) -> date:

@@ -9,6 +9,7 @@ transaction. ``accepted + quarantined == rows_read`` holds by construction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,8 @@ class Context:
     area_wgs84: Any = None
     pseudonym_key: str | bytes | None = None
     messages: list[str] = field(default_factory=list)
+    #: more rows written in the batch's transaction (``on_write(con, file_id)``)
+    on_write: Callable[[Any, int], None] | None = None
 
 
 def finish(
@@ -98,9 +101,11 @@ def finish(
     out = _output(adapter, good, ctx.pseudonym_key)
     out = out.append_column("qc_flags", pa.array(flags, type=pa.uint32()))
     out = out.append_column("simulated", pa.array(sim, type=pa.bool_()))
-    write_batch(store, result, adapter, out, lines_ok, quarantine)
-    if want_rows:
+    write_batch(store, result, adapter, out, lines_ok, quarantine, ctx.on_write)
+    if want_rows and not result.duplicate_file:
         result.rows = _row_outcomes(batch, ok_idx, flags, quarantine)
+    if result.duplicate_file:
+        result.rows = []
     return result
 
 

@@ -182,7 +182,7 @@ def read_csv(src: Source) -> Batch:
         messages.append(
             f"{name}: columns {ignored} are not part of the {spec.kind} format; ignored."
         )
-    con = src.store.con
+    con = src.store.work  # DuckDB in process, whatever the store's backend
     # Fast path: number columns typed by DuckDB's CSV reader (no text materialised). It is
     # taken only when every value of those columns parsed and all are finite; otherwise the
     # file is read again with every column as text, which gives the exact per-field reasons.
@@ -339,7 +339,7 @@ def records_batch(
     arrow_in = pa.table(cols) if cols else pa.table({"_n": pa.array(range(n))})
     present = {c: f'"{c}"' for c in cols}
     view = f"recs_{uuid.uuid4().hex[:12]}"
-    con = store.con
+    con = store.work
     con.register(view, arrow_in)
     try:
         table = mark_bad(spec, con.sql(select_sql(spec, present, view, rules)).to_arrow_table(),

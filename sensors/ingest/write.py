@@ -1,8 +1,14 @@
-"""The transactional write of one batch: its ``files`` row, its rows and its quarantine."""
+"""
+The transactional write of one batch: its ``files`` row, its rows and its quarantine.
+
+The batch has been cast and checked in process (on DuckDB and Arrow); only this last step
+talks to the store, through the backend's ``write_batch`` (a DuckDB file, or PostgreSQL with
+``COPY``; :mod:`sensors.store`), so every guarantee holds on both backends.
+"""
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pyarrow as pa
@@ -13,7 +19,7 @@ from sensors.kinds import Adapter
 
 def ensure_table(store: Any, adapter: Adapter) -> None:
     """Create the adapter's output table if no migration made it (idempotent)."""
-    store.con.execute(adapter.table.ddl())
+    store.ensure_table(adapter.table.ddl())
 
 
 def already_ingested(store: Any, sha: str, kind: str) -> int | None:
@@ -31,59 +37,44 @@ def write_batch(
     out: pa.Table,
     lines: Any,
     quarantine: list[dict],
+    on_write: Callable[[Any, int], None] | None = None,
 ) -> None:
     """
     Write the ``files`` row, the rows of ``out`` and the quarantine entries in one
     transaction; sets ``result.file_id``. On any error nothing of the batch is kept.
+    ``on_write(con, file_id)``, when given, writes more rows in the same transaction (the MQTT
+    collector's idempotency keys).
+
+    When another writer stored the same batch meanwhile (PostgreSQL takes concurrent writers),
+    nothing is added and ``result`` says ``duplicate_file`` with that batch's ``file_id``.
     """
-    con = store.con
-    table = adapter.table
-    view = f"batch_{uuid.uuid4().hex[:12]}"
-    if table.line:
+    from sensors.store import DuplicateBatchError
+
+    if adapter.table.line:
         out = out.append_column("line", pa.array(lines, type=pa.int64()))
-    # DuckDB scans a table whose columns share one chunk layout about twice as fast (the
-    # typed columns come in DuckDB's chunks, the flags and lines in one piece)
-    out = out.combine_chunks()
-    con.register(view, out)
-    con.execute("BEGIN TRANSACTION")
+    qt = pa.table({
+        "line": pa.array([q["line"] for q in quarantine], type=pa.int64()),
+        "field": pa.array([q["field"] for q in quarantine], type=pa.string()),
+        "reason": pa.array([q["reason"] for q in quarantine], type=pa.string()),
+        "raw": pa.array([q["raw"] for q in quarantine], type=pa.string()),
+    })  # fmt: skip
+    files_row = {
+        "path": result.file, "sha256": result.sha256, "kind": result.kind,
+        "rows_read": result.rows_read, "accepted": result.accepted, "flagged": result.flagged,
+        "quarantined": result.quarantined, "encoding": result.encoding,
+        "simulated": result.simulated,
+    }  # fmt: skip
     try:
-        row = con.execute(
-            "INSERT INTO files (path, sha256, kind, rows_read, accepted, flagged, quarantined, "
-            "encoding, simulated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING file_id",
-            [result.file, result.sha256, result.kind, result.rows_read, result.accepted,
-             result.flagged, result.quarantined, result.encoding, result.simulated],
-        ).fetchone()  # fmt: skip
-        assert row is not None
-        file_id = int(row[0])
-        names = ", ".join(out.column_names)
-        if adapter.replace_key is not None:
-            key = adapter.replace_key
-            con.execute(f"DELETE FROM {table.name} WHERE {key} IN (SELECT {key} FROM {view})")
-        con.execute(
-            f"INSERT INTO {table.name} ({names}, file_id) SELECT {names}, ? FROM {view}",
-            [file_id],
-        )
-        if quarantine:
-            qt = pa.table({
-                "line": pa.array([q["line"] for q in quarantine], type=pa.int64()),
-                "field": pa.array([q["field"] for q in quarantine], type=pa.string()),
-                "reason": pa.array([q["reason"] for q in quarantine], type=pa.string()),
-                "raw": pa.array([q["raw"] for q in quarantine], type=pa.string()),
-            })  # fmt: skip
-            qv = f"q_{uuid.uuid4().hex[:12]}"
-            con.register(qv, qt)
-            try:
-                con.execute(
-                    "INSERT INTO quarantine (file_id, line, field, reason, raw) "
-                    f"SELECT ?, line, field, reason, raw FROM {qv}",
-                    [file_id],
-                )
-            finally:
-                con.unregister(qv)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.unregister(view)
-    result.file_id = file_id
+        result.file_id = store.write_batch(
+            files_row, adapter.table.name, out, qt,
+            replace_key=adapter.replace_key, on_write=on_write,
+        )  # fmt: skip
+    except DuplicateBatchError:
+        prev = already_ingested(store, result.sha256, result.kind)
+        result.duplicate_file = True
+        result.file_id = prev
+        result.rows_read = result.accepted = result.flagged = result.quarantined = 0
+        result.messages = [
+            f"{result.file}: the same batch was stored meanwhile by another writer (file_id "
+            f"{prev}); nothing added."
+        ]

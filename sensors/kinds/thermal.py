@@ -8,8 +8,6 @@ per-sensor series tests (step, spike, persistence, duplicate) and duplicates aga
 
 from __future__ import annotations
 
-import uuid
-
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -168,18 +166,10 @@ def qc_thermal(q: QCInput) -> npt.NDArray[np.uint32]:
 
 def _stored_duplicates(q: QCInput) -> npt.NDArray[np.uint32]:
     """``duplicate`` on readings whose (sensor_id, time) is already in the store."""
-    t, con = q.rows, q.store.con
+    t = q.rows
     out = np.zeros(t.num_rows, dtype=np.uint32)
     keys = pa.table({"sensor_id": t.column("sensor_id"), "time": t.column("time")})
-    view = f"keys_{uuid.uuid4().hex[:12]}"
-    con.register(view, keys.append_column("i", pa.array(np.arange(t.num_rows))))
-    try:
-        hit = con.execute(
-            f"SELECT k.i FROM {view} k SEMI JOIN readings r "
-            "ON r.sensor_id = k.sensor_id AND r.time = k.time"
-        ).fetchnumpy()["i"]
-    finally:
-        con.unregister(view)
+    hit = q.store.existing_keys("readings", keys)
     if len(hit):
         out[np.asarray(hit, dtype=np.int64)] |= np.uint32(QCFlag.DUPLICATE)
         q.messages.append(
