@@ -22,13 +22,17 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import linemerge, nearest_points
 
 from comfort.errors import PlacesError
-from comfort.places import PLACE_COLUMNS, check_places
+from comfort.places import PLACE_COLUMNS, REGISTRY_DEFAULTS, check_places, check_registry, kind_of
 from sensors.area import CRS, load_blocks
 from sensors.errors import FileFormatError
+from sensors.place_catalogue import more_places
 from sensors.readers import read_layer
 
 #: The embedded default places layer.
 PLACES_FILE = Path(__file__).resolve().parent / "data" / "places.geojson"
+
+#: Columns of a loaded places layer (besides geometry): the schema and the registry's history.
+REGISTRY_COLUMNS = (*PLACE_COLUMNS, "kind", *REGISTRY_DEFAULTS)
 
 _ALWAYS_OPEN = (0, 1440)
 #: Chi-Ka-Ho walkway hours (5:00–24:30, published by Sapporo Ekimae-dori Machizukuri).
@@ -73,7 +77,14 @@ def _place(
     hours: tuple[int, int],
     source: str,
     geometry: BaseGeometry,
+    *,
+    features: tuple[str, ...] = (),
+    months: str = "1-12",
+    approximate: bool = False,
+    status: str = "existing",
+    valid_from: str | None = None,
 ) -> dict[str, Any]:
+    """One registry row (see docs/PLACES.md for the columns)."""
     return {
         "place_id": place_id,
         "name_ja": name_ja,
@@ -84,6 +95,14 @@ def _place(
         "open_min": hours[0],
         "close_min": hours[1],
         "source": source,
+        "kind": kind_of(type_, indoor),
+        "months": months,
+        "features": ",".join(sorted(features)),
+        "public_access": True,
+        "valid_from": valid_from,
+        "valid_to": None,
+        "status": status,
+        "approximate": approximate,
         "geometry": geometry,
     }
 
@@ -100,7 +119,7 @@ def derive_default_places(census_path: Path) -> gpd.GeoDataFrame:
     Returns
     -------
     geopandas.GeoDataFrame
-        EPSG:4326, columns :data:`comfort.places.PLACE_COLUMNS` and geometry.
+        EPSG:4326, columns :data:`REGISTRY_COLUMNS` and geometry.
 
     Raises
     ------
@@ -126,6 +145,7 @@ def derive_default_places(census_path: Path) -> gpd.GeoDataFrame:
                     f"census polygon 大通西{kanji}丁目 ({census}); the block of Odori Park "
                     "between the streets' centrelines",
                     blocks[f"Odori W{w}"],
+                    features=("trees", "shade", "seats", "water"),
                 )
             )
         # Sapporo Station south plaza: at the south edge of the station blocks N5 W3/W4, on
@@ -145,6 +165,7 @@ def derive_default_places(census_path: Path) -> gpd.GeoDataFrame:
                 "south exit forecourt of JR Sapporo Station (北5条西3–4丁目); circle of 40 m "
                 f"on the Ekimae-dori axis at the south edge of the station blocks ({census})",
                 _toward(south, north, 40.0).buffer(40.0),
+                features=("seats",),
             )
         )
         # Akapla (札幌市北3条広場): outdoor plaza on Kita-3-jo street, West 4, between
@@ -161,6 +182,7 @@ def derive_default_places(census_path: Path) -> gpd.GeoDataFrame:
                 "outdoor pedestrian plaza (2014) replacing the roadway of 北3条通 in West 4; "
                 f"street centreline between N2 W4 and N3 W4 buffered 14 m ({census})",
                 _shared(blocks, "N2 W4", "N3 W4").buffer(14.0, cap_style="flat"),
+                features=("trees", "seats"),
             )
         )
         # Chi-Ka-Ho intersection plazas (underground, heated).
@@ -176,6 +198,7 @@ def derive_default_places(census_path: Path) -> gpd.GeoDataFrame:
                 "rest plazas of the Sapporo Ekimae-dori underground walkway under the Kita "
                 f"3-jo intersection; point at the intersection ({census})",
                 _corner(blocks, "N3 W4", "N3 W3", "N2 W4").buffer(20.0),
+                features=("heating", "seats"),
             )
         )
         rows.append(
@@ -190,6 +213,7 @@ def derive_default_places(census_path: Path) -> gpd.GeoDataFrame:
                 "rest plazas of the underground walkway under the intersection of Ekimae-dori "
                 f"and the north side of Odori ({census})",
                 _corner(blocks, "N1 W4", "N1 W3", "Odori W4").buffer(20.0),
+                features=("heating", "seats"),
             )
         )
         # Aurora Town: under Odori Park from Ekimae-dori east to West 1.
@@ -207,6 +231,7 @@ def derive_default_places(census_path: Path) -> gpd.GeoDataFrame:
                 "underground shopping street under Odori Park from Ekimae-dori to West 1 "
                 f"(TV Tower); 20 m wide strip along the park's axis ({census})",
                 LineString([start, end]).buffer(10.0, cap_style="flat"),
+                features=("heating", "cooling", "seats"),
             )
         )
         # Pole Town: under Ekimae-dori from Odori south to Susukino (South 4).
@@ -224,6 +249,7 @@ def derive_default_places(census_path: Path) -> gpd.GeoDataFrame:
                 "underground shopping street under Ekimae-dori from Odori to Susukino "
                 f"(South 4); 16 m wide strip along the street axis ({census})",
                 LineString([p0, p1]).buffer(8.0, cap_style="flat"),
+                features=("heating", "cooling", "seats"),
             )
         )
         # Soseigawa Park: the river park strip between West 1 and East 1, South 4 to North 1.
@@ -241,6 +267,7 @@ def derive_default_places(census_path: Path) -> gpd.GeoDataFrame:
                 "linear park (2011) along the Sosei River from South 4 to North 1; the "
                 f"West 1 | East 1 block edges (the river axis) buffered 20 m ({census})",
                 river.buffer(20.0, cap_style="flat"),
+                features=("trees", "water", "seats"),
             )
         )
         # Tanukikoji: covered shopping arcade between South 2 and South 3, West 1 to West 7.
@@ -257,8 +284,10 @@ def derive_default_places(census_path: Path) -> gpd.GeoDataFrame:
                 "roofed pedestrian shopping street (outdoor air, sheltered from sun, rain and "
                 f"snow) between South 2 and South 3, West 1 to West 7 ({census})",
                 arcade.buffer(8.0, cap_style="flat"),
+                features=("shade",),
             )
         )
+        rows.extend(more_places(blocks, _place, _shared, _corner))
     except KeyError as exc:
         raise FileFormatError(
             f"census block {exc} is missing from {census_path}; the places derivation needs "
@@ -284,8 +313,10 @@ def write_places(places: gpd.GeoDataFrame, path: Path) -> Path:
     pathlib.Path
         ``path``.
     """
-    check_places(places)
-    gdf = places.to_crs("EPSG:4326")
+    table = check_registry(places)
+    for col in ("valid_from", "valid_to"):
+        table[col] = [None if d is None else d.isoformat() for d in table[col]]
+    gdf = gpd.GeoDataFrame(table, geometry="geometry", crs=places.crs).to_crs("EPSG:4326")
     gdf = gdf.set_geometry(shapely.set_precision(gdf.geometry.values, 1e-7))
     fc = json.loads(gdf.to_json(drop_id=True))
     fc["name"] = "kaiteki_places"
@@ -310,8 +341,8 @@ def load_places(path: str | Path | None = None) -> gpd.GeoDataFrame:
     Returns
     -------
     geopandas.GeoDataFrame
-        EPSG:4326, one row per place, columns :data:`comfort.places.PLACE_COLUMNS` and
-        geometry (polygons or points); ``indoor`` bool, ``level``/``open_min``/``close_min``
+        EPSG:4326, one row per place, columns :data:`REGISTRY_COLUMNS` (the registry's
+        columns take their defaults when the file lacks them) and geometry (polygons or points); ``indoor`` bool, ``level``/``open_min``/``close_min``
         int. Outdoor places without hours are always open (0–1440).
 
     Raises
@@ -336,4 +367,5 @@ def load_places(path: str | Path | None = None) -> gpd.GeoDataFrame:
     gdf["indoor"] = gdf["indoor"].astype(bool)
     for col in ("level", "open_min", "close_min"):
         gdf[col] = gdf[col].astype(int)
-    return gdf[[*PLACE_COLUMNS, "geometry"]].reset_index(drop=True)
+    gdf = gpd.GeoDataFrame(check_registry(gdf, where=p.name), geometry="geometry", crs=gdf.crs)
+    return gdf[[*REGISTRY_COLUMNS, "geometry"]].reset_index(drop=True)

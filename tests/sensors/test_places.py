@@ -8,15 +8,20 @@ import geopandas as gpd
 import pytest
 
 from comfort.errors import PlacesError
-from comfort.places import PLACE_COLUMNS
 from sensors.area import planning_area
 from sensors.errors import FileFormatError
-from sensors.places import PLACES_FILE, derive_default_places, load_places, write_places
+from sensors.places import (
+    PLACES_FILE,
+    REGISTRY_COLUMNS,
+    derive_default_places,
+    load_places,
+    write_places,
+)
 
 
 def test_embedded_layer_loads_with_schema():
     places = load_places()
-    assert list(places.columns) == [*PLACE_COLUMNS, "geometry"]
+    assert list(places.columns) == [*REGISTRY_COLUMNS, "geometry"]
     assert places.crs.to_epsg() == 4326
     assert places["place_id"].is_unique
     ids = set(places["place_id"])
@@ -24,8 +29,15 @@ def test_embedded_layer_loads_with_schema():
     assert {"akapla", "station-south-plaza", "aurora-town", "soseigawa-park"} <= ids
     under = places[places["level"] == -1]
     assert under["indoor"].all() and (under["close_min"] > under["open_min"]).all()
-    outdoor = places[~places["indoor"]]
-    assert (outdoor["open_min"] == 0).all() and (outdoor["close_min"] == 1440).all()
+    parks = places[places["type"].isin(["park", "plaza", "arcade"])]
+    assert (parks["open_min"] == 0).all() and (parks["close_min"] == 1440).all()
+    assert set(places["kind"]) == {"outdoor", "semi_outdoor", "indoor"}
+    assert (places["indoor"] == (places["kind"] == "indoor")).all()
+    # grown from 17: every place has a source; estimates are flagged; planned ones labelled
+    assert len(places) >= 25 and places["source"].str.len().min() > 20
+    planned = places[places["status"] == "planned"]
+    assert len(planned) >= 2 and planned["approximate"].all()
+    assert (places["status"] == "existing").sum() >= 25
     # Akapla (北3条広場) is an outdoor plaza, not part of the underground walkway
     assert not bool(places.set_index("place_id").loc["akapla", "indoor"])
 
@@ -44,7 +56,7 @@ def test_places_lie_in_the_planning_area(census_path):
     places = load_places().to_crs(6680)
     for row in places.itertuples():
         assert row.geometry.representative_point().within(area.buffer(50)), row.place_id
-    odori = places[places["place_id"].str.startswith("odori-")]
+    odori = places[places["place_id"].str.match(r"odori-w\d")]
     assert odori.geometry.area.between(15_000, 40_000).all()  # blocks of ~130 m incl. roads
 
 
