@@ -33,18 +33,19 @@ from comfort.field.regression import (
     _CLIP,
     _design,
     _Group,
-    _nearest_other,
     _predict_group,
     fit_hourly,
     idw_weights,
 )
 from comfort.field.targets import edge_targets, place_targets, sensor_sites
 from comfort.field.uncertainty import (
-    _distance_scaling,
-    _hourly_mse,
+    N_HOUR_GROUPS,
     _loso_errors,
-    _nanmean,
+    _site_errors,
     cv_table,
+    fit_error_model,
+    trend_offsets,
+    unexplained_share,
 )
 
 #: CF attributes of each variable: units, long name, standard name (None: there is none).
@@ -131,10 +132,9 @@ class FieldModel:
             for var in VARIABLES:
                 vals[var][:, g.target_idx] = _predict_group(g, var, t0, t1, _CLIP[var])
             for var in SE_VARIABLES:
-                a, b = g.se_dist[var]
-                dist = np.minimum(g.nearest_m, 2.0 * self._max_spacing(g))
-                scale = np.sqrt(np.maximum(a + b * dist, 0.05))
-                se[var][:, g.target_idx] = np.sqrt(g.se_scale[var][t0:t1])[:, None] * scale[None, :]
+                offsets = g.offsets if g.offsets is not None else g.design_t
+                v = g.error_model[var].variance(t0, t1, g.share[var], offsets)
+                se[var][:, g.target_idx] = np.sqrt(np.maximum(v, 0.0))
         utci = _utci(vals, self.arrays.reference_height_m)
         out: dict[str, npt.NDArray[Any]] = {v: vals[v].astype(np.float32) for v in VARIABLES}
         out["utci_c"] = utci.astype(np.float32)
@@ -146,10 +146,21 @@ class FieldModel:
             out[f"{var}_se"] = se[var].astype(np.float32)
         return out
 
-    def _max_spacing(self, g: _Group) -> float:
-        xy = self.arrays.sensors[["x", "y"]].to_numpy(float)[g.sensor_idx]
-        d = _nearest_other(xy)
-        return float(np.nanmax(d)) if np.isfinite(d).any() else 0.0
+    @property
+    def nearest_sensor_m(self) -> npt.NDArray[np.float64]:
+        """Distance (m) from every target (edges, then places) to the nearest sensor of its group."""
+        out = np.full(len(self.edges) + len(self.places), np.nan)
+        for g in self.groups.values():
+            out[g.target_idx] = g.nearest_m
+        return out
+
+    @property
+    def coverage(self) -> dict[str, dict[str, tuple[float, int]]]:
+        """Per group and SE variable: LOSO 90 % interval coverage and held-out values."""
+        return {
+            g.name: {v: (m.coverage_90, m.held_out) for v, m in g.error_model.items()}
+            for g in self.groups.values()
+        }
 
     def block(self, t0: int = 0, t1: int | None = None) -> xr.Dataset:
         """The field for hours ``t0:t1`` as a Dataset (see :func:`build_field`)."""
@@ -181,6 +192,8 @@ class FieldModel:
             "place_x": ("place", self.places["x"].to_numpy(float), _xy_attrs("x")),
             "place_y": ("place", self.places["y"].to_numpy(float), _xy_attrs("y")),
             "place_level": ("place", self.places["level"].to_numpy(np.int8)),
+            "nearest_sensor_m": ("edge", self.nearest_sensor_m[:ne], _nearest_attrs()),
+            "place_nearest_sensor_m": ("place", self.nearest_sensor_m[ne:], _nearest_attrs()),
         }
         ds = xr.Dataset(data_vars, coords=coords)
         ds.attrs.update(self.attrs())
@@ -222,7 +235,26 @@ class FieldModel:
                 for var in ("air_temp_c", "mrt_c", "utci_c")
                 if var in all_rows.index
             },
+            **{
+                f"loso_coverage_90_{var}": float(all_rows.loc[var, "coverage_90"])
+                for var in SE_VARIABLES
+                if var in all_rows.index and "coverage_90" in all_rows.columns
+            },
+            "standard_error_model": (
+                "SE² = c_t·(nugget + psill·(1 − Σλ_i·exp(−d_i/range)) + sill·uᵀHu): "
+                "exponential error variogram with nugget per season × day/night seen through "
+                "the IDW weights λ, plus the ridge coefficients' variance H at the trend offset "
+                "u = x0 − Σλ_i·x_i; c_t calibrated on leave-one-sensor-out errors "
+                "(docs/FIELD.md)"
+            ),
         }
+
+
+def _nearest_attrs() -> dict[str, str]:
+    return {
+        "units": "m",
+        "long_name": "distance to the nearest sensor of the target's group (street/underground)",
+    }
 
 
 def _time_attrs() -> dict[str, str]:
@@ -374,16 +406,23 @@ def fit_field(
     for grp, g in groups.items():
         errs = _loso_errors(arrays, g, cfg)
         errors[grp] = errs
+        site = _site_errors(arrays, g, cfg)
         s_xy = sites.loc[g.sensor_idx, ["x", "y"]].to_numpy(float)
-        nn = _nearest_other(s_xy)
-        pooled_mse = {var: float(_nanmean(errs[var] ** 2)) for var in SE_VARIABLES}
+        t_xy = targets.loc[g.target_idx, ["x", "y"]].to_numpy(float)
+        d_ts = np.sqrt(((t_xy[:, None, :] - s_xy[None, :, :]) ** 2).sum(-1))
+        g.offsets = trend_offsets(g.design_t, g.design_s, g.weights, g.background)
         for var in SE_VARIABLES:
-            mse_t = _hourly_mse(errs[var])
-            fallback = pooled_mse[var]
-            if not np.isfinite(fallback) and grp != STREET and STREET in errors:
-                fallback = float(_nanmean(errors[STREET][var] ** 2))
-            g.se_scale[var] = np.where(np.isfinite(mse_t), mse_t, fallback)
-            g.se_dist[var] = _distance_scaling(errs[var], mse_t, nn)
+            base = "mrt_c" if var == "utci_c" else var
+            em = fit_error_model(
+                errs[var], site[var], arrays.times, s_xy, g.design_s,
+                arrays.values[base][:, g.sensor_idx], cfg,
+            )  # fmt: skip
+            g.error_model[var] = em
+            by_range = {
+                r: unexplained_share(g.weights, g.background, d_ts, r)
+                for r in np.unique(em.range_m)
+            }
+            g.share[var] = np.stack([by_range[em.range_m[k]] for k in range(N_HOUR_GROUPS)])
     say("leave-one-sensor-out cross-validation done")
     return FieldModel(
         config=cfg,
@@ -391,7 +430,13 @@ def fit_field(
         edges=edges,
         places=place_t.reset_index(drop=True),
         groups=groups,
-        cv=cv_table(errors),
+        cv=cv_table(
+            errors,
+            {
+                g.name: {v: (m.coverage_90, m.held_out) for v, m in g.error_model.items()}
+                for g in groups.values()
+            },
+        ),
         cv_errors=errors,
         source=source,
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -148,8 +149,12 @@ class _Group:
     nearest_m: npt.NDArray[np.float64]
     beta: dict[str, npt.NDArray[np.float64]] = field(default_factory=dict)
     resid: dict[str, npt.NDArray[np.float64]] = field(default_factory=dict)
-    se_scale: dict[str, npt.NDArray[np.float64]] = field(default_factory=dict)
-    se_dist: dict[str, tuple[float, float]] = field(default_factory=dict)
+    #: per SE variable: the error model (comfort.field.uncertainty.ErrorModel)
+    error_model: dict[str, Any] = field(default_factory=dict)
+    #: per SE variable: (hour groups, targets) unexplained share at each group's range
+    share: dict[str, npt.NDArray[np.float64]] = field(default_factory=dict)
+    #: (targets, p) trend offsets u = x0 − Σ λ_i x_i of the targets
+    offsets: npt.NDArray[np.float64] | None = None
 
 
 def _design(

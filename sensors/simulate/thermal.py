@@ -34,8 +34,10 @@ import shapely
 from scipy.signal import lfilter
 
 from comfort.indices import globe_temperature, saturation_vapour_pressure_hpa
+from sensors.errors import SimulationError
 from sensors.simulate import solar
 from sensors.simulate._base import daily_for_year, day_grid, stream, times_for
+from sensors.simulate.canyon import PATTERNS, canyon_geometry
 from sensors.simulate.stations import station_registry
 
 #: Columns of the simulated readings (DATA_FORMATS.md, thermal readings).
@@ -220,6 +222,7 @@ def simulate_thermal(
     faults: bool = True,
     model: ThermalModel | None = None,
     within: shapely.Geometry | None = None,
+    pattern: str = "covariates",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """
     Simulate a year of thermal readings at a fixed station network (simulated data).
@@ -247,6 +250,12 @@ def simulate_thermal(
     within
         Optional polygon in the network's CRS (e.g. the planning area): street stations are
         placed only on segments whose midpoint lies inside it.
+    pattern
+        Where the spatial pattern comes from: ``"covariates"`` (street orientation, width
+        class, Odori Park edge, Sosei river: the comfort field's own covariates) or
+        ``"canyon"`` (building height and street width fields, exact street bearing against
+        the sun, street trees: nothing the field regresses on; :mod:`sensors.simulate.canyon`)
+        for an honest validation of the field.
 
     Returns
     -------
@@ -261,8 +270,13 @@ def simulate_thermal(
     Raises
     ------
     SimulationError
-        No real weather for ``year``, a missing value, a bad interval, or too small a network.
+        No real weather for ``year``, a missing value, a bad interval, too small a network,
+        or an unknown ``pattern``.
     """
+    if pattern not in PATTERNS:
+        raise SimulationError(
+            f"unknown thermal pattern {pattern!r}; expected one of {', '.join(PATTERNS)}."
+        )
     m = model or ThermalModel()
     weather = daily_for_year(weather_daily, WEATHER_COLUMNS, year, "Sapporo daily weather")
     hours = day_grid(interval_min)
@@ -326,7 +340,13 @@ def simulate_thermal(
     street = cov["level"].to_numpy() == 0
     out = {
         name: np.empty((len(times), len(cov)), dtype=np.float64)
-        for name in ("air_temp_c", "rel_humidity_pct", "wind_speed_m_s", "globe_temp_c", "solar_wm2")
+        for name in (
+            "air_temp_c",
+            "rel_humidity_pct",
+            "wind_speed_m_s",
+            "globe_temp_c",
+            "solar_wm2",
+        )
     }
     site = stream(seed, "thermal-sites")  # siting bias: the same in every year
 
@@ -339,14 +359,22 @@ def simulate_thermal(
         hw = np.where(
             park, m.aspect_park, np.where(width == "wide", m.aspect_wide, m.aspect_standard)
         )
-        svf = np.sqrt(1.0 + hw**2) - hw
         bearing = st["bearing_deg"].to_numpy(dtype=np.float64)
         river = np.exp(
             -np.nan_to_num(st["river_dist_m"].to_numpy(dtype=np.float64), nan=1e6) / 120.0
         )
+        if pattern == "canyon":
+            geo = canyon_geometry(st, seed)
+            hw = geo.aspect
+            width = np.where(geo.width_m >= 22.0, "wide", "standard")
+            park = np.zeros(len(st), dtype=bool)
+            river = geo.canopy  # street trees: the cooling and moisture the river gave
+        svf = np.sqrt(1.0 + hw**2) - hw
         tan_z = np.sqrt(np.clip(1.0 - cos_z**2, 0.0, 1.0)) / cz_safe
         across = np.abs(np.sin(np.radians(azimuth[:, None] - bearing[None, :])))
         f_sun = np.where(up[:, None], np.clip(1.0 - hw * tan_z[:, None] * across, 0.0, 1.0), 0.0)
+        if pattern == "canyon":  # tree crowns shade part of the street
+            f_sun = f_sun * (1.0 - 0.6 * river[None, :])
         direct_street = dni[:, None] * cos_z[:, None] * f_sun
         ghi_s = np.maximum(dhi[:, None] * svf + direct_street, 0.0)
         heat = m.pavement_heating_c_per_kwm2 * np.where(width == "wide", 0.8, 1.0)
@@ -362,10 +390,14 @@ def simulate_thermal(
         moist = 1.0 + 0.03 * park + 0.03 * river
         rh = _saturating_rh(100.0 * vap[:, None] * moist / es, s_rng)
         align = np.abs(np.cos(np.radians(wdir_d[:, None] - bearing[None, :])))
-        channel = np.where(
-            park[None, :],
-            0.85 + 0.35 * align,
-            np.where(width[None, :] == "wide", 0.55 + 0.65 * align, 0.35 + 0.85 * align),
+        channel = (
+            (0.25 + 0.9 * align / (1.0 + 0.4 * hw[None, :]))
+            if pattern == "canyon"
+            else np.where(
+                park[None, :],
+                0.85 + 0.35 * align,
+                np.where(width[None, :] == "wide", 0.55 + 0.65 * align, 0.35 + 0.85 * align),
+            )
         )
         gust = np.exp(_ar1(s_rng, (len(times), len(st)), 0.6, 0.3) - 0.5 * 0.3**2)
         wind = np.maximum(
@@ -437,6 +469,7 @@ def simulate_thermal(
     readings = _assemble(out, keep, times, registry)
     readings.attrs["faults"] = pd.DataFrame(fault_rows, columns=list(FAULT_COLUMNS))
     readings.attrs["simulated"] = True
+    readings.attrs["pattern"] = pattern
     return registry, readings
 
 
