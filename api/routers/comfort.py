@@ -160,3 +160,34 @@ def comfort(
             ],
         },
     }
+
+
+@router.get("/comfort/index")
+def comfort_index(
+    ta: Annotated[float, Query(ge=-100, le=150, description="Air temperature (°C).")],
+    rh: Annotated[float, Query(ge=0, le=100, description="Relative humidity (%).")],
+    wind: Annotated[float, Query(ge=0, le=100, description="Wind speed (m/s) at wind_height.")],
+    mrt: Annotated[
+        float | None, Query(ge=-100, le=150, description="Mean radiant temperature (°C).")
+    ] = None,
+    globe: Annotated[
+        float | None,
+        Query(ge=-100, le=150, description="Globe temperature (°C), 0.15 m globe; not with mrt."),
+    ] = None,
+    wind_height: Annotated[
+        float, Query(ge=0.1, le=500, description="Height (m) of the wind reading.")
+    ] = 10.0,
+) -> dict[str, Any]:
+    """
+    UTCI (°C) and its category (ja/en), outdoor WBGT, globe temperature, MRT and wind chill
+    of one point, with validity flags: the same function as ``kaiteki comfort index --json``
+    (docs/INDICES.md, "Calculator"). Give exactly one of ``mrt`` and ``globe``.
+    """
+    if (mrt is None) == (globe is None):
+        raise BadRequestError(
+            f"give exactly one of mrt and globe (°C); got mrt={mrt}, globe={globe}"
+        )
+    result = indices.thermal_indices(
+        ta, rh, wind, mrt_c=mrt, globe_temp_c=globe, wind_height_m=wind_height
+    )
+    return result.to_dict()

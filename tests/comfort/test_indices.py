@@ -1,4 +1,8 @@
-"""Tests of comfort.indices: MRT, UTCI (against pythermalcomfort), categories, wind chill, WBGT."""
+"""
+Tests of comfort.indices: MRT and globe temperature (ISO 7726 with natural convection, against
+pythermalcomfort), UTCI (against pythermalcomfort), categories, wind chill (with Environment
+Canada's low-wind formula), WBGT and the one-point calculator.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +17,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pythermalcomfort.environment import mean_radiant_tmp as reference_mrt
 from pythermalcomfort.models import utci as reference_utci
 from pythermalcomfort.models import wind_chill_temperature
 from pythermalcomfort.psychrometrics import wet_bulb_tmp
+from scipy.optimize import brentq
 
 from comfort import indices
 from comfort.errors import InputRangeError
@@ -37,10 +43,28 @@ from comfort.indices import (
     wind_speed_at_10m,
 )
 
+SIGMA = 5.67e-8
+
 
 def _iso7726_by_hand(tg: float, ta: float, v: float, d: float, eps: float) -> float:
-    """ISO 7726 eq. B.4 written out with math, the way one would on paper."""
-    return ((tg + 273.15) ** 4 + 1.1e8 * v**0.6 / (eps * d**0.4) * (tg - ta)) ** 0.25 - 273.15
+    """ISO 7726 Annex B written out with math: the larger of forced and natural convection."""
+    h = max(6.3 * v**0.6 / d**0.4, 1.4 * (abs(tg - ta) / d) ** 0.25)
+    return ((tg + 273.15) ** 4 + h * (tg - ta) / (eps * SIGMA)) ** 0.25 - 273.15
+
+
+def _globe_by_heat_balance(mrt: float, ta: float, v: float, d: float = 0.15, eps: float = 0.95):
+    """
+    Globe temperature from the globe's heat balance, solved independently with scipy's brentq:
+    radiation gained from the surroundings = convection lost to the air (ISO 7726 coefficients).
+    """
+
+    def balance(tg: float) -> float:
+        h = max(6.3 * v**0.6 / d**0.4, 1.4 * (abs(tg - ta) / d) ** 0.25)
+        radiation = eps * SIGMA * ((mrt + 273.15) ** 4 - (tg + 273.15) ** 4)
+        return radiation - h * (tg - ta)
+
+    lo, hi = min(ta, mrt) - 1e-9, max(ta, mrt) + 1e-9
+    return brentq(balance, lo, hi, xtol=1e-12)
 
 
 # --- MRT ----------------------------------------------------------------------------------
@@ -49,11 +73,15 @@ def _iso7726_by_hand(tg: float, ta: float, v: float, d: float, eps: float) -> fl
 @pytest.mark.parametrize(
     ("tg", "ta", "v", "d", "eps", "expected"),
     [
-        # hand-computed: K = 1.1e8 / (0.95 * 0.15**0.4) = 2.473e8; (303.15^4 + 5K)^0.25
-        (30.0, 25.0, 1.0, 0.15, 0.95, 40.53),
-        (10.0, 5.0, 0.5, 0.15, 0.95, 18.59),
-        (-3.0, -5.0, 4.0, 0.05, 0.90, 18.02),
+        # hand-computed: h = 6.3 * 1**0.6 / 0.15**0.4 = 13.46 W/m2/K (forced > natural 3.4);
+        # (303.15^4 + 13.46 * 5 / (0.95 * 5.67e-8))^0.25 - 273.15
+        (30.0, 25.0, 1.0, 0.15, 0.95, 40.64),
+        (10.0, 5.0, 0.5, 0.15, 0.95, 18.67),
+        (-3.0, -5.0, 4.0, 0.05, 0.90, 18.21),
         (25.0, 25.0, 2.0, 0.15, 0.95, 25.00),
+        # calm air: natural convection 1.4 * (10 / 0.15)**0.25 = 4.0 W/m2/K governs
+        (40.0, 30.0, 0.0, 0.15, 0.95, 45.88),
+        (35.0, 30.0, 0.1, 0.15, 0.95, 37.65),
     ],
 )
 def test_mrt_matches_hand_computed_iso7726(tg, ta, v, d, eps, expected):
@@ -62,14 +90,63 @@ def test_mrt_matches_hand_computed_iso7726(tg, ta, v, d, eps, expected):
     assert got == pytest.approx(_iso7726_by_hand(tg, ta, v, d, eps), abs=1e-9)
 
 
+def test_mrt_matches_pythermalcomfort_iso_with_calm_air():
+    rng = np.random.default_rng(11)
+    ta = rng.uniform(-20, 35, 3000)
+    tg = ta + rng.uniform(-3, 25, 3000)
+    v = rng.uniform(0, 6, 3000)
+    v[::4] = 0.0  # calm: natural convection only
+    d = 0.15
+    ours = mean_radiant_temperature(tg, ta, v, d, 0.95)
+    ref = reference_mrt(tg, ta, v, d=d, emissivity=0.95, standard="ISO")
+    ok = np.isfinite(ref)
+    assert ok.mean() > 0.99
+    np.testing.assert_allclose(ours[ok], ref[ok], atol=1e-9)
+    # forced-only ISO would give MRT = globe temperature in calm air; natural convection does not
+    calm = (v == 0) & (tg - ta > 1)
+    assert np.all(ours[calm] > tg[calm] + 0.1)
+
+
+def test_calm_sunny_globe_below_mrt_matches_independent_heat_balance():
+    # Ta 30 °C, RH 60 %, MRT 65 °C, still air: the forced-only inverse gave globe = MRT = 65 °C
+    tg = float(globe_temperature(65.0, 30.0, 0.0))
+    expected = _globe_by_heat_balance(65.0, 30.0, 0.0)
+    assert tg < 65.0 - 5.0
+    assert tg == pytest.approx(expected, abs=0.5)
+    assert tg == pytest.approx(expected, abs=1e-6)  # same physics: only the solver differs
+    # WBGT no longer 5 °C too high: 39.7 °C with the globe at the MRT
+    wbgt_forced_only = float(wbgt_outdoor(30.0, 65.0, 60.0, 0.0))
+    wbgt = float(wbgt_outdoor(30.0, tg, 60.0, 0.0))
+    assert wbgt_forced_only == pytest.approx(39.7, abs=0.05)
+    assert wbgt_forced_only - wbgt > 4.0
+    assert wbgt == pytest.approx(0.7 * float(indices.natural_wet_bulb(30.0, tg, 60.0, 0.0))
+                                 + 0.2 * expected + 0.1 * 30.0, abs=0.1)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("mrt", "ta", "v"),
+    [(65.0, 30.0, 0.0), (65.0, 30.0, 0.05), (45.0, 30.0, 0.3), (10.0, -5.0, 0.0),
+     (-20.0, -5.0, 0.0), (20.0, 25.0, 1.5), (30.0, 30.0, 0.0), (60.0, 5.0, 8.0)],
+)  # fmt: skip
+def test_globe_inverse_matches_independent_solver(mrt, ta, v):
+    assert float(globe_temperature(mrt, ta, v)) == pytest.approx(
+        _globe_by_heat_balance(mrt, ta, v), abs=1e-6
+    )
+
+
 def test_mrt_vectorised_and_globe_inverse_roundtrip():
     rng = np.random.default_rng(7)
     ta = rng.uniform(-20, 35, 2000)
     mrt = ta + rng.uniform(-10, 40, 2000)
     v = rng.uniform(0, 8, 2000)
+    v[::5] = 0.0
     tg = globe_temperature(mrt, ta, v)
     assert np.all((tg >= np.minimum(ta, mrt) - 1e-9) & (tg <= np.maximum(ta, mrt) + 1e-9))
     np.testing.assert_allclose(mean_radiant_temperature(tg, ta, v), mrt, atol=1e-6)
+    grid = globe_temperature(mrt.reshape(40, 50), ta.reshape(40, 50), 0.0)
+    assert grid.shape == (40, 50)
+    nan = globe_temperature([np.nan, 30.0, 30.0], [20.0, np.nan, 20.0], [1.0, 1.0, -1.0])
+    assert np.isnan(nan).all()
 
 
 def test_mrt_bad_globe_parameters_raise():
@@ -259,8 +336,30 @@ def test_wind_chill_converts_ms_to_kmh():
 
 
 def test_wind_chill_nan_outside_validity():
-    out = wind_chill([11.0, -5.0, -5.0], [5.0, 1.0, 4.8 / 3.6])
-    assert np.isnan(out[0]) and np.isnan(out[1]) and not np.isnan(out[2])
+    out = wind_chill([11.0, -5.0, -5.0, -5.0], [5.0, 1.0, 4.8 / 3.6, -0.1])
+    assert np.isnan(out[0]) and np.isnan(out[3])
+    assert np.isfinite(out[1]) and np.isfinite(out[2])
+
+
+def test_wind_chill_low_wind_is_environment_canada_formula():
+    # -10 °C and 3 km/h: T + ((-1.59 + 0.1345 T) / 5) V = -10 - 2.935 / 5 * 3 = -11.761 °C
+    t, v_kmh = -10.0, 3.0
+    expected = t + ((-1.59 + 0.1345 * t) / 5.0) * v_kmh
+    got = float(wind_chill(t, v_kmh / 3.6))
+    assert np.isfinite(got)
+    assert got == pytest.approx(expected, abs=1e-9)
+    assert got == pytest.approx(-11.761, abs=1e-3)
+    assert float(wind_chill(-10.0, 0.0)) == -10.0  # still air: the air temperature
+
+
+@pytest.mark.parametrize("t", [-40.0, -25.0, -10.0, -1.0, 0.0, 5.0, 10.0])
+def test_wind_chill_continuous_at_5_kmh(t):
+    below = float(wind_chill(t, (5.0 - 1e-9) / 3.6))
+    at = float(wind_chill(t, 5.0 / 3.6))
+    assert abs(at - below) < 0.01
+    # above 5 km/h it is the NWS / Environment Canada formula (pythermalcomfort's)
+    ref = wind_chill_temperature(t, 5.0, round_output=False).wct
+    assert at == pytest.approx(float(ref), abs=1e-9)
 
 
 def test_wet_bulb_matches_reference_stull():
@@ -291,3 +390,53 @@ def test_doctests():
         assert result.failed == 0, info.name
         attempted += result.attempted
     assert attempted > 15
+
+
+# --- calculator ---------------------------------------------------------------------------
+
+
+def test_calculator_calm_case_and_flags():
+    r = indices.thermal_indices(30.0, 60.0, 0.0, mrt_c=65.0)
+    assert r.globe_temperature_c == pytest.approx(_globe_by_heat_balance(65.0, 30.0, 0.0), abs=1e-6)
+    assert r.wbgt_c == pytest.approx(float(wbgt_outdoor(30.0, r.globe_temperature_c, 60.0, 0.0)))
+    assert r.utci_c == pytest.approx(float(utci(30.0, 65.0, 0.0, 60.0)))
+    assert {
+        "globe_natural_convection",
+        "utci_wind_clamped",
+        "wind_chill_undefined_above_10c",
+    } <= set(r.flags)
+    d = r.to_dict()
+    assert d["wind_chill_c"] is None and d["utci_category_ja"] == UTCI_CATEGORIES[8].name_ja
+
+
+def test_calculator_globe_input_and_wind_height():
+    # a globe reading gives back the MRT the inverse was built from; wind at 1.1 m is the globe's
+    r = indices.thermal_indices(20.0, 50.0, 1.5, globe_temp_c=28.0, wind_height_m=1.1)
+    assert r.wind_speed_globe_m_s == pytest.approx(1.5)
+    assert r.wind_speed_10m_m_s == pytest.approx(float(wind_speed_at_10m(1.5, 1.1)))
+    assert r.mrt_c == pytest.approx(float(mean_radiant_temperature(28.0, 20.0, 1.5)))
+    back = indices.thermal_indices(20.0, 50.0, 1.5, mrt_c=r.mrt_c, wind_height_m=1.1)
+    assert back.globe_temperature_c == pytest.approx(28.0, abs=1e-6)
+    cold = indices.thermal_indices(-10.0, 70.0, 3.0 / 3.6, mrt_c=-10.0)
+    assert cold.wind_chill_c == pytest.approx(-10.0 + (-1.59 - 1.345) / 5 * 3, abs=1e-9)
+    assert "wind_chill_low_wind" in cold.flags
+    hot = indices.thermal_indices(55.0, 10.0, 2.0, mrt_c=60.0)
+    assert np.isnan(hot.utci_c) and hot.utci_category == -1
+    assert "utci_air_temp_out_of_range" in hot.flags and "wbgt_out_of_range" in hot.flags
+    assert set(hot.flags) <= set(indices.calculator.FLAGS)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"mrt_c": None}, "exactly one of mrt_c and globe_temp_c"),
+        ({"mrt_c": 20.0, "globe_temp_c": 20.0}, "exactly one of mrt_c and globe_temp_c"),
+        ({"mrt_c": 20.0, "rel_humidity_pct": 120.0}, "rel_humidity_pct must be a number in"),
+        ({"mrt_c": 20.0, "wind_speed_m_s": -1.0}, "wind_speed_m_s must be a number in"),
+        ({"mrt_c": float("nan")}, "mrt_c must be a number in"),
+    ],
+)
+def test_calculator_refuses_impossible_inputs(kwargs, match):
+    args = {"air_temp_c": 20.0, "rel_humidity_pct": 50.0, "wind_speed_m_s": 1.0} | kwargs
+    with pytest.raises(InputRangeError, match=match):
+        indices.thermal_indices(**args)
