@@ -320,6 +320,8 @@ MIGRATIONS: list[Migration] = [
     Migration(3, "units in names: wind speeds in m/s are wind_speed_m_s (_ms is a duration)",
               _V3_UNIT_NAMES),
     Migration(4, "places registry with history: places, places_audit (issue 12)", _V4_PLACES),
+    Migration(5, "MQTT collector: collect_keys (idempotency keys), collect_rejects "
+              "(refused messages) (issue 14)", COLLECT_TABLES_SQL),
 ]  # fmt: skip
 
 
@@ -602,6 +604,21 @@ class Store(Readers):
         finally:
             con.unregister(view)
         return np.asarray(hit["_i"], dtype=np.int64)
+
+    def insert_rows(self, table: str, rows: pa.Table) -> None:
+        """Append ``rows`` (columns named as in ``table``) as they are (``kaiteki store copy``)."""
+        view = f"rows_{uuid.uuid4().hex[:12]}"
+        cols = ", ".join(rows.column_names)
+        self.con.register(view, rows)
+        try:
+            self.con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {view}")
+        finally:
+            self.con.unregister(view)
+
+    def advance_sequence(self, name: str, value: int) -> None:
+        """Make sequence ``name`` hand out numbers above ``value`` (after a copy)."""
+        if value > 0:
+            self.con.execute(f"SELECT max(nextval('{name}')) FROM range(?)", [value])
 
     # -- research API -----------------------------------------------------------------------
 

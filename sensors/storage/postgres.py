@@ -412,6 +412,18 @@ class PostgresStore(Store):
             raise
         return file_id
 
+    def insert_rows(self, table: str, rows: pa.Table) -> None:
+        """Append ``rows`` as they are, with ``COPY`` (``kaiteki store copy``)."""
+        if table in PARTITIONED and "time" in rows.column_names and rows.num_rows:
+            ensure_partitions(self, table, rows.column("time"))
+        pg = self.con.pg
+        with self._errors(), pg.transaction(), pg.cursor() as cur:
+            _copy(cur, table, rows)
+
+    def advance_sequence(self, name: str, value: int) -> None:
+        """Make sequence ``name`` hand out numbers above ``value`` (after a copy)."""
+        self.con.execute("SELECT setval(?, ?, ?)", [name, max(value, 1), value > 0])
+
     def existing_keys(self, table: str, keys: pa.Table) -> npt.NDArray[np.int64]:
         """Positions of the rows of ``keys`` already in ``table`` (see the DuckDB store)."""
         if not keys.num_rows:

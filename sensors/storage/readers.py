@@ -140,7 +140,8 @@ class Readers:
             where.append("r.qc_flags = 0")
         sql = (
             "SELECT r.time, r.sensor_id, coalesce(r.lat, s.lat) AS lat, "
-            "coalesce(r.lon, s.lon) AS lon, coalesce(r.level, s.level, 0) AS level, "
+            "coalesce(r.lon, s.lon) AS lon, "
+            "coalesce(r.level, s.level, CAST(0 AS SMALLINT)) AS level, "
             "r.air_temp_c, r.rel_humidity_pct, r.wind_speed_m_s, r.globe_temp_c, r.solar_wm2, "
             "r.qc_flags, r.simulated, r.file_id, r.line "
             "FROM readings r LEFT JOIN sensors s USING (sensor_id)"
