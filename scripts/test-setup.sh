@@ -20,3 +20,35 @@ if [ ${#need[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y "${need[@]}"
 fi
 /usr/bin/chromium --version
+
+# PostgreSQL 15 + PostGIS for the store tests (tests/sensors/conftest.py): when nothing answers
+# on 127.0.0.1:5432, install Debian's postgresql and start a cluster (trust auth on the
+# loopback, as on CI); always make sure the PostGIS package of the server's major version is
+# installed.
+pg_answers() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
+if [ "$(id -u)" -eq 0 ]; then
+    if ! command -v pg_isready >/dev/null || ! pg_answers; then
+        if ! command -v pg_ctlcluster >/dev/null; then
+            echo "test-setup: installing Debian's postgresql for the store tests"
+            apt-get update
+            DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql
+        fi
+        major=$(ls /usr/lib/postgresql | sort -n | tail -1)
+        if ! pg_lsclusters -h | awk '{print $1"/"$2}' | grep -qx "$major/main"; then
+            pg_createcluster "$major" main -- --auth-host=trust --auth-local=trust
+        fi
+        pg_ctlcluster "$major" main start || true
+        for _ in $(seq 1 30); do pg_answers && break; sleep 1; done
+    fi
+    major=$(psql -h 127.0.0.1 -U postgres -Atc "SHOW server_version_num" | cut -c1-2)
+    if ! dpkg -s "postgresql-$major-postgis-3" >/dev/null 2>&1; then
+        echo "test-setup: installing postgresql-$major-postgis-3 for the store tests"
+        apt-get update
+        DEBIAN_FRONTEND=noninteractive apt-get install -y "postgresql-$major-postgis-3"
+    fi
+elif ! pg_answers; then
+    echo "test-setup: no PostgreSQL on 127.0.0.1:5432; as root this script installs it:" >&2
+    echo "  sudo scripts/test-setup.sh" >&2
+    exit 1
+fi
+pg_isready -h 127.0.0.1 -p 5432
