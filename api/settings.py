@@ -157,6 +157,27 @@ class Settings(BaseSettings):
         gt=0,
         description="Idle keep-alive connections are closed after this time (s) (KAITEKI_KEEP_ALIVE_S).",
     )
+    # -- live collection (kaiteki collect mqtt, make live; docs/LIVE.md) --
+    mqtt_url: str = Field(
+        default="mqtt://127.0.0.1:1883",
+        description="MQTT broker of the collector, mqtt[s]://[user:pass@]HOST[:PORT] (KAITEKI_MQTT_URL).",
+    )
+    mqtt_topic: str = Field(
+        default="kaiteki/thermal/#",
+        description="Topic filter the collector subscribes to (KAITEKI_MQTT_TOPIC).",
+    )
+    mqtt_client_id: str = Field(
+        default="kaiteki-collector",
+        description=(
+            "Client id of the collector's persistent session (KAITEKI_MQTT_CLIENT_ID); one per "
+            "collector: two collectors with one id take the session from each other."
+        ),
+    )
+    field_update_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="How often (s) `kaiteki collect --update-field` refreshes the field (KAITEKI_FIELD_UPDATE_S).",
+    )
 
     @property
     def uses_demo_pseudonym_key(self) -> bool:

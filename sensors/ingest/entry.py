@@ -13,7 +13,7 @@ import hashlib
 import io
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +124,7 @@ def ingest_records(
     area: Any = None,
     pseudonym_key: str | bytes | None = None,
     area_buffer_m: float = 100.0,
+    on_write: Callable[[Any, int], None] | None = None,
 ) -> IngestResult:
     """
     Ingest in-memory records (the web API's ``POST /v1/readings|counts|steps|survey``).
@@ -147,6 +148,9 @@ def ingest_records(
         Label recorded as the batch's path, e.g. ``"api:POST /v1/readings"``.
     area, pseudonym_key, area_buffer_m
         As in :func:`ingest_file`.
+    on_write
+        Called as ``on_write(con, file_id)`` inside the batch's transaction, to write more rows
+        atomically with it (the MQTT collector's idempotency keys); not called for a duplicate.
 
     Returns
     -------
@@ -181,6 +185,7 @@ def ingest_records(
         raise IngestError(f"{source}: the batch is empty; send at least one record.")
     now_us = _now_us()
     ctx = _context(area, area_buffer_m, pseudonym_key, now_us)
+    ctx.on_write = on_write
     batch = records_batch(
         store, records, adapter.spec, source, source, sha, _rules(adapter, now_us)
     )
