@@ -4,16 +4,28 @@ Local calibration of the comfort band from questionnaire votes.
 The textbook UTCI band of "no thermal stress" is 9–26 °C. People in Sapporo may find cooler
 conditions neutral or acceptable than that band says, and differently by season (adaptation).
 From thermal sensation votes (ASHRAE 7-point scale, −3 cold … +3 hot) paired with the UTCI at
-the place and hour of each answer, :func:`fit_comfort_band` estimates, per season:
+the place and hour of each answer, :func:`fit_comfort_band` fits per season one **ordinal
+regression** (cumulative logit or probit, statsmodels' ``OrderedModel``) of the votes on UTCI:
+``P(vote <= k) = F(theta_k − beta · UTCI)``. From it:
 
-- the **neutral band**: the UTCI range over which the mean vote, from an ordinary least-squares
-  line ``vote = a + b · UTCI``, lies within ±0.5 (the usual definition in outdoor comfort
-  studies); its centre is the neutral UTCI ``−a / b``;
+- the **neutral band**: the UTCI range over which the expected vote lies within ±0.5 (the
+  usual definition in outdoor comfort studies); its centre, expected vote 0, is the neutral
+  UTCI;
 - the **acceptable band**: the UTCI range over which at most 20 % of respondents vote "cold"
-  or colder (≤ −2) and at most 20 % vote "hot" or hotter (≥ +2), from two logistic regressions
-  of those shares on UTCI (the 80 % acceptability criterion of ASHRAE 55 applied to votes
+  or colder (≤ −2) and at most 20 % vote "hot" or hotter (≥ +2), read from the same model's
+  cumulative probabilities (the 80 % acceptability criterion of ASHRAE 55 applied to votes
   outside the central three categories). A bound the season's data cannot locate (no cold votes
   in summer, no hot votes in winter) is NaN.
+
+The UTCI of a vote is the comfort field's estimate, not the truth: its error attenuates the
+slope (errors in variables) and widens every band. With the field's standard error per vote
+(``utci_se_c``), the fit uses **regression calibration** (Carroll et al. 2006, ch. 4): each
+UTCI is replaced by its best prediction of the true UTCI, ``mu + lambda_i (w_i − mu)`` with
+``lambda_i = s_u² / (s_u² + se_i²)`` and ``s_u² = var(w) − mean(se²)``, and the fitted
+coefficients are rescaled for the remaining prediction variance ``tau² = mean(lambda_i se_i²)``
+(``beta = beta_rc / sqrt(1 − beta_rc² tau² / c)``, c = 1 for probit and pi²/3 for logit).
+Rows with any QC flag (the ``qc_flags`` bitmask, :class:`comfort.qcflags.QCFlag`) are skipped
+and counted (``n_flagged``). docs/INDICES.md, "Calibration of the comfort band".
 
 :func:`season_bands` turns the table into a ``(lower, upper)`` band per season and
 :func:`calibrated_comfort` scores UTCI with it through
@@ -23,6 +35,8 @@ the alternative comfort mapping to the textbook band.
 
 from __future__ import annotations
 
+import warnings
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -30,64 +44,193 @@ import numpy.typing as npt
 import pandas as pd
 import pyproj
 import xarray as xr
+from scipy import stats
 
 from comfort import indices
+from comfort.constants import PROJECTED_CRS, SEASONS
 from comfort.errors import CalibrationError
-from comfort.field import DEFAULT_CRS, SEASONS, season_of, to_local_naive
+from comfort.field import season_of, to_local_naive
 
 BandKind = Literal["neutral", "acceptable"]
+Link = Literal["logit", "probit"]
+Correction = Literal["regression_calibration", "none"]
+
+#: The ASHRAE 7-point thermal sensation scale.
+VOTE_SCALE = (-3, -2, -1, 0, 1, 2, 3)
+
+#: Variance of the latent error of each link (rescaling of the regression calibration).
+_LATENT_VARIANCE = {"probit": 1.0, "logit": np.pi**2 / 3}
+
+#: Columns of the table :func:`fit_comfort_band` returns, in order.
+BAND_COLUMNS = (
+    "n",
+    "n_unused",
+    "n_flagged",
+    "model",
+    "correction",
+    "slope_per_c",
+    "slope_naive_per_c",
+    "reliability",
+    "utci_se_c",
+    "pseudo_r2",
+    "neutral_utci_c",
+    "neutral_low_c",
+    "neutral_high_c",
+    "acceptable_low_c",
+    "acceptable_high_c",
+    "note",
+)
 
 
-def _ols(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> tuple[float, float, float]:
-    """Intercept, slope and r² of ``y = a + b x``."""
-    A = np.column_stack([np.ones_like(x), x])
-    (a, b), *_ = np.linalg.lstsq(A, y, rcond=None)
-    resid = y - (a + b * x)
-    ss = float(((y - y.mean()) ** 2).sum())
-    r2 = 1.0 - float((resid**2).sum()) / ss if ss > 0 else np.nan
-    return float(a), float(b), r2
+@dataclass(frozen=True)
+class OrdinalFit:
+    """A cumulative-link model ``P(vote <= k) = F(cuts[k] − slope · UTCI)``."""
+
+    categories: npt.NDArray[np.float64]  #: the observed vote values, ascending
+    cuts: npt.NDArray[np.float64]  #: the thresholds between them (len(categories) − 1)
+    slope_per_c: float  #: latent units per °C UTCI
+    link: Link
+    pseudo_r2: float
+
+    def _cdf(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        if self.link == "probit":
+            return np.asarray(stats.norm.cdf(x), dtype=np.float64)
+        return np.asarray(stats.logistic.cdf(x), dtype=np.float64)
+
+    def expected_vote(self, utci_c: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        """Mean vote at each UTCI (°C)."""
+        u = np.asarray(utci_c, dtype=np.float64)[..., None]
+        below = self._cdf(self.cuts - self.slope_per_c * u)  # P(vote <= k), k < last
+        probs = np.diff(below, prepend=0.0, append=1.0, axis=-1)
+        return np.asarray(probs @ self.categories, dtype=np.float64)
+
+    def utci_at_vote(self, vote: float, lo: float, hi: float) -> float:
+        """UTCI (°C) in ``[lo, hi]`` where the expected vote equals ``vote``; NaN if none."""
+        grid = np.linspace(lo, hi, 2001)
+        ev = self.expected_vote(grid) - vote
+        idx = np.flatnonzero(np.diff(np.sign(ev)) != 0)
+        if idx.size == 0:
+            return np.nan
+        i = int(idx[0])
+        return float(grid[i] - ev[i] * (grid[i + 1] - grid[i]) / (ev[i + 1] - ev[i]))
+
+    def utci_at_share(self, below_vote: float, share: float, upper: bool) -> float:
+        """
+        UTCI (°C) where ``share`` of votes are <= ``below_vote`` (``upper=False``) or
+        > ``below_vote`` (``upper=True``); NaN if no threshold separates them.
+        """
+        k = int(np.searchsorted(self.categories, below_vote, side="right")) - 1
+        if k < 0 or k >= len(self.cuts):
+            return np.nan
+        q = 1.0 - share if upper else share
+        quantile = stats.norm.ppf(q) if self.link == "probit" else stats.logistic.ppf(q)
+        return float((self.cuts[k] - quantile) / self.slope_per_c)
 
 
-def _logistic(
-    x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], ridge: float = 1e-3, iters: int = 50
-) -> tuple[float, float]:
-    """Logistic regression ``P(y=1) = 1 / (1 + exp(−(a + b x)))`` by IRLS (x in original units)."""
-    mu, sd = x.mean(), x.std() or 1.0
-    z = (x - mu) / sd
-    X = np.column_stack([np.ones_like(z), z])
-    beta = np.zeros(2)
-    for _ in range(iters):
-        eta = np.clip(X @ beta, -30, 30)
-        p = 1.0 / (1.0 + np.exp(-eta))
-        w = np.maximum(p * (1 - p), 1e-9)
-        H = X.T @ (X * w[:, None]) + ridge * np.eye(2)
-        step = np.linalg.solve(H, X.T @ (y - p) - ridge * beta)
-        beta = beta + step
-        if np.abs(step).max() < 1e-8:
-            break
-    b = beta[1] / sd
-    a = beta[0] - beta[1] * mu / sd
-    return float(a), float(b)
+def fit_ordinal(utci_c: npt.ArrayLike, votes: npt.ArrayLike, link: Link = "logit") -> OrdinalFit:
+    """
+    Cumulative-link (ordinal) regression of votes on UTCI with statsmodels' ``OrderedModel``.
+
+    Parameters
+    ----------
+    utci_c
+        UTCI (°C) of each vote.
+    votes
+        Thermal sensation votes (integers on −3..+3); at least two distinct values.
+    link
+        ``"logit"`` (proportional odds) or ``"probit"``.
+
+    Returns
+    -------
+    OrdinalFit
+
+    Raises
+    ------
+    CalibrationError
+        Fewer than two distinct votes, or UTCI does not vary.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> u = rng.uniform(-10, 30, 800)
+    >>> v = np.clip(np.round(0.12 * (u - 12) + rng.logistic(0, 0.6, 800)), -3, 3)
+    >>> fit = fit_ordinal(u, v)
+    >>> 0.15 < fit.slope_per_c < 0.3, abs(fit.utci_at_vote(0.0, -10, 30) - 12) < 2
+    (True, True)
+    """
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
+
+    u = np.asarray(utci_c, dtype=np.float64)
+    v = np.asarray(votes, dtype=np.float64)
+    cats = np.unique(v)
+    if cats.size < 2 or not np.ptp(u) > 0:
+        raise CalibrationError(
+            f"an ordinal model needs at least two distinct votes and varying UTCI; got votes "
+            f"{cats.tolist()} and UTCI range {np.ptp(u) if u.size else 0:.2f} °C. Collect "
+            "votes over more varied conditions."
+        )
+    mu, sd = float(u.mean()), float(u.std())
+    z = ((u - mu) / sd)[:, None]
+    endog = pd.Series(pd.Categorical(v, categories=cats, ordered=True))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence is checked below, not warned about
+        model = OrderedModel(endog, z, distr=link)
+        res = model.fit(method="bfgs", disp=False, maxiter=500)
+    params = np.asarray(res.params, dtype=np.float64)
+    if not bool(res.mle_retvals.get("converged", True)) or not np.isfinite(params).all():
+        raise CalibrationError(
+            f"the ordinal {link} model did not converge on {len(u)} votes (votes may not vary "
+            "with UTCI, or one vote value dominates). Collect more votes, or use the other link."
+        )
+    slope_z = float(params[0])
+    cuts_z = np.asarray(model.transform_threshold_params(params), dtype=np.float64)[1:-1]
+    slope = slope_z / sd
+    return OrdinalFit(
+        categories=cats,
+        cuts=cuts_z + slope * mu,
+        slope_per_c=slope,
+        link=link,
+        pseudo_r2=float(res.prsquared),
+    )
 
 
-def _share_bound(
-    utci: npt.NDArray[np.float64],
-    outside: npt.NDArray[np.bool_],
-    share: float,
-    sign: int,
-    min_events: int,
-) -> float:
-    """UTCI where the logistic share of ``outside`` votes equals ``share``; NaN if not located."""
-    n_out = int(outside.sum())
-    if n_out < min_events or n_out > len(outside) - min_events:
-        return np.nan
-    a, b = _logistic(utci, outside.astype(float))
-    if np.sign(b) != sign or b == 0:
-        return np.nan
-    bound = (np.log(share / (1 - share)) - a) / b
-    lo, hi = float(utci.min()), float(utci.max())
-    span = hi - lo
-    return float(bound) if lo - 0.25 * span <= bound <= hi + 0.25 * span else np.nan
+def regression_calibration(
+    utci_c: npt.ArrayLike, utci_se_c: npt.ArrayLike
+) -> tuple[npt.NDArray[np.float64], float, float]:
+    """
+    Best predictions of the true UTCI from the field's UTCI and its standard error.
+
+    Parameters
+    ----------
+    utci_c
+        The field's UTCI (°C) of each vote.
+    utci_se_c
+        Its standard error (°C), per vote or one value.
+
+    Returns
+    -------
+    (numpy.ndarray, float, float)
+        Predicted true UTCI (°C), the mean reliability ``lambda`` (0..1; 1 = no error) and the
+        mean prediction variance ``tau²`` (°C²). Where the errors would explain all of the
+        UTCI's variance (reliability below 0.05), the UTCI is returned unchanged with
+        reliability NaN.
+
+    Examples
+    --------
+    >>> x, lam, tau2 = regression_calibration([0.0, 10.0, 20.0], 5.0)
+    >>> x.round(2).tolist(), round(lam, 3)
+    ([2.5, 10.0, 17.5], 0.75)
+    """
+    w = np.asarray(utci_c, dtype=np.float64)
+    se2 = np.broadcast_to(np.asarray(utci_se_c, dtype=np.float64) ** 2, w.shape)
+    var_w = float(w.var(ddof=1)) if w.size > 1 else 0.0
+    var_u = var_w - float(se2.mean())
+    if not (var_w > 0 and var_u > 0.05 * var_w):
+        return w.copy(), np.nan, 0.0
+    lam = var_u / (var_u + se2)
+    mu = float(w.mean())
+    x = mu + lam * (w - mu)
+    return np.asarray(x, dtype=np.float64), float(lam.mean()), float((lam * se2).mean())
 
 
 def fit_comfort_band(
@@ -96,37 +239,53 @@ def fit_comfort_band(
     min_votes: int = 30,
     neutral_vote: float = 0.5,
     unacceptable_share: float = 0.2,
+    link: Link = "logit",
+    correction: Correction = "regression_calibration",
+    utci_se_c: float | None = None,
 ) -> pd.DataFrame:
     """
-    Fit the UTCI range respondents find neutral and acceptable, by season.
+    Fit the UTCI range respondents find neutral and acceptable, by season (ordinal model).
 
     Parameters
     ----------
     votes
         One row per answer: ``time`` (timezone-aware, or naive Asia/Tokyo),
         ``thermal_sensation`` (−3..+3) and ``utci_c`` (°C, the field at the place and hour of
-        the answer, e.g. from :func:`votes_with_utci`). Rows with a missing value are not used
-        (counted in ``n_unused``).
+        the answer, e.g. from :func:`votes_with_utci`); optional ``utci_se_c`` (the field's
+        standard error there, °C) and ``qc_flags`` (integer bitmask; rows with any bit set are
+        skipped and counted in ``n_flagged``). Other rows with a missing value are counted in
+        ``n_unused``.
     by_season
-        One row per season (DJF, MAM, JJA, SON) plus ``"all"``; False for ``"all"`` only.
+        One row per season (:data:`comfort.constants.SEASONS`) plus ``"all"``; False for
+        ``"all"`` only.
     min_votes
         A season with fewer usable votes gets NaN bands.
     neutral_vote
-        Half-width of the neutral band in vote units (0.5: mean vote within ±0.5).
+        Half-width of the neutral band in vote units (0.5: expected vote within ±0.5).
     unacceptable_share
         Largest share of "cold or colder" / "hot or hotter" votes in the acceptable band.
+    link
+        ``"logit"`` or ``"probit"`` cumulative link.
+    correction
+        ``"regression_calibration"`` corrects for the UTCI's error when a standard error is
+        known (the ``utci_se_c`` column or argument); ``"none"`` fits the field's UTCI as is.
+    utci_se_c
+        One standard error (°C) for every vote, overriding the column.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``season``: ``n``, ``n_unused``, ``intercept``, ``slope_per_c`` (vote per
-        °C UTCI), ``r2``, ``neutral_utci_c``, ``neutral_low_c``, ``neutral_high_c``,
-        ``acceptable_low_c``, ``acceptable_high_c`` (°C; NaN where not estimable), ``note``.
+        Indexed by ``season``, columns :data:`BAND_COLUMNS`: counts, the model and correction,
+        ``slope_per_c`` (latent units per °C UTCI, corrected) and ``slope_naive_per_c``,
+        ``reliability`` and mean ``utci_se_c``, McFadden's ``pseudo_r2``, the neutral UTCI and
+        bands (°C; NaN where not estimable) and a ``note``. ``attrs["n_flagged"]`` is the
+        number of flagged rows skipped.
 
     Raises
     ------
     CalibrationError
-        Columns are missing, a vote lies outside −3..+3, or no season can be estimated.
+        Columns are missing, an unflagged vote lies outside −3..+3, or no season can be
+        estimated.
     """
     need = ["time", "thermal_sensation", "utci_c"]
     missing = [c for c in need if c not in votes.columns]
@@ -135,40 +294,56 @@ def fit_comfort_band(
             f"votes must have columns {need}; missing {missing}. Attach the field's UTCI with "
             "comfort.calibration.votes_with_utci(votes, field) first."
         )
+    if link not in _LATENT_VARIANCE:
+        raise CalibrationError(f"link must be 'logit' or 'probit'; got {link!r}")
+    flagged = np.zeros(len(votes), dtype=bool)
+    if "qc_flags" in votes.columns:
+        masks = pd.to_numeric(votes["qc_flags"], errors="coerce").fillna(0).to_numpy(np.int64)
+        flagged = masks != 0
     tsv = pd.to_numeric(votes["thermal_sensation"], errors="coerce")
-    bad = tsv.notna() & ((tsv < -3) | (tsv > 3))
+    bad = (tsv.notna() & ((tsv < -3) | (tsv > 3) | (tsv != tsv.round()))).to_numpy() & ~flagged
     if bad.any():
-        i = bad.idxmax()
+        i = int(np.flatnonzero(bad)[0])
         raise CalibrationError(
-            f"thermal_sensation must be on the ASHRAE scale −3..+3; row {i} has {tsv[i]}. "
-            "Fix or drop the vote."
+            f"thermal_sensation must be an integer on the ASHRAE scale −3..+3; row {i} "
+            f"(index {votes.index[i]!r}) has {tsv.iloc[i]} and no QC flag. Fix or drop the "
+            "vote, or ingest the file with `kaiteki ingest survey`, which flags it."
         )
-    utci = pd.to_numeric(votes["utci_c"], errors="coerce")
-    ok = tsv.notna() & utci.notna()
+    utci = pd.to_numeric(votes["utci_c"], errors="coerce").to_numpy(float)
+    if utci_se_c is not None:
+        se = np.full(len(votes), float(utci_se_c))
+    elif "utci_se_c" in votes.columns:
+        se = pd.to_numeric(votes["utci_se_c"], errors="coerce").to_numpy(float)
+    else:
+        se = np.full(len(votes), np.nan)
+    ok = tsv.notna().to_numpy() & np.isfinite(utci) & ~flagged
     seasons = season_of(to_local_naive(votes["time"]))
     groups: list[tuple[str, npt.NDArray[np.bool_]]] = [("all", np.ones(len(votes), bool))]
     if by_season:
         groups = [(s, seasons == s) for s in SEASONS] + groups
     rows = []
     for name, sel in groups:
-        use = sel & ok.to_numpy()
-        rows.append(
-            _band_row(
-                name,
-                utci.to_numpy(float)[use],
-                tsv.to_numpy(float)[use],
-                int((sel & ~ok.to_numpy()).sum()),
-                min_votes,
-                neutral_vote,
-                unacceptable_share,
-            )
+        use = sel & ok
+        row = _band_row(
+            name,
+            utci[use],
+            tsv.to_numpy(float)[use],
+            se[use] if correction == "regression_calibration" else np.full(use.sum(), np.nan),
+            min_votes,
+            neutral_vote,
+            unacceptable_share,
+            link,
         )
-    table = pd.DataFrame(rows).set_index("season")
+        row["n_unused"] = int((sel & ~ok & ~flagged).sum())
+        row["n_flagged"] = int((sel & flagged).sum())
+        rows.append(row)
+    table = pd.DataFrame(rows).set_index("season")[list(BAND_COLUMNS)]
+    table.attrs["n_flagged"] = int(flagged.sum())
     if table["neutral_utci_c"].isna().all():
         raise CalibrationError(
             f"no season has at least {min_votes} usable votes with a positive trend of "
-            f"thermal sensation with UTCI ({int(ok.sum())} usable of {len(votes)}). Collect "
-            "more votes, or lower min_votes."
+            f"thermal sensation with UTCI ({int(ok.sum())} usable of {len(votes)}, "
+            f"{int(flagged.sum())} flagged and skipped). Collect more votes, or lower min_votes."
         )
     return table
 
@@ -177,41 +352,67 @@ def _band_row(
     season: str,
     u: npt.NDArray[np.float64],
     v: npt.NDArray[np.float64],
-    unused: int,
+    se: npt.NDArray[np.float64],
     min_votes: int,
     neutral_vote: float,
     share: float,
+    link: Link,
 ) -> dict[str, Any]:
-    row: dict[str, Any] = {"season": season, "n": len(u), "n_unused": unused}
-    nan_cols = (
-        "intercept",
-        "slope_per_c",
-        "r2",
-        "neutral_utci_c",
-        "neutral_low_c",
-        "neutral_high_c",
-        "acceptable_low_c",
-        "acceptable_high_c",
-    )
+    row: dict[str, Any] = {"season": season, "n": len(u), "model": f"ordinal {link}"}
+    nan_cols = [c for c in BAND_COLUMNS if c.endswith(("_c", "_per_c", "r2")) or c == "reliability"]
     row.update(dict.fromkeys(nan_cols, np.nan))
+    row["correction"] = "none"
     if len(u) < min_votes:
         row["note"] = f"fewer than {min_votes} votes"
         return row
-    if np.ptp(u) <= 0:
-        row["note"] = "UTCI does not vary"
+    if np.ptp(u) <= 0 or np.unique(v).size < 2:
+        row["note"] = "UTCI or the votes do not vary"
         return row
-    a, b, r2 = _ols(u, v)
-    row.update(intercept=a, slope_per_c=b, r2=r2)
-    if b <= 0:
-        row["note"] = "votes do not rise with UTCI"
-        return row
-    row["neutral_utci_c"] = -a / b
-    row["neutral_low_c"] = (-neutral_vote - a) / b
-    row["neutral_high_c"] = (neutral_vote - a) / b
-    min_events = max(5, len(u) // 50)
-    row["acceptable_low_c"] = _share_bound(u, v <= -2, share, -1, min_events)
-    row["acceptable_high_c"] = _share_bound(u, v >= 2, share, +1, min_events)
+    naive = fit_ordinal(u, v, link)
+    fit = naive
     notes = []
+    has_se = np.isfinite(se)
+    if has_se.all():
+        row["utci_se_c"] = float(np.sqrt(np.mean(se**2)))
+        x, lam, tau2 = regression_calibration(u, se)
+        if np.isfinite(lam):
+            rc = fit_ordinal(x, v, link)
+            shrink = 1.0 - rc.slope_per_c**2 * tau2 / _LATENT_VARIANCE[link]
+            scale = 1.0 / np.sqrt(max(shrink, 0.05))
+            fit = OrdinalFit(
+                rc.categories, rc.cuts * scale, rc.slope_per_c * scale, link, rc.pseudo_r2
+            )
+            row.update(reliability=lam, correction="regression_calibration")
+        else:
+            notes.append("UTCI error as large as its spread: slope not corrected")
+    elif has_se.any():
+        notes.append("standard error missing for some votes: slope not corrected")
+    else:
+        notes.append("no UTCI standard error: slope not corrected")
+    row.update(
+        slope_per_c=fit.slope_per_c,
+        slope_naive_per_c=naive.slope_per_c,
+        pseudo_r2=naive.pseudo_r2,
+    )
+    if fit.slope_per_c <= 0:
+        row["note"] = "; ".join(["votes do not rise with UTCI", *notes])
+        return row
+    lo, hi = float(u.min()), float(u.max())
+    span = hi - lo
+    lo, hi = lo - 0.25 * span, hi + 0.25 * span
+    row["neutral_utci_c"] = fit.utci_at_vote(0.0, lo, hi)
+    row["neutral_low_c"] = fit.utci_at_vote(-neutral_vote, lo, hi)
+    row["neutral_high_c"] = fit.utci_at_vote(neutral_vote, lo, hi)
+    min_events = max(5, len(u) // 50)
+    for col, events, bound, upper in (
+        ("acceptable_low_c", v <= -2, -2.0, False),
+        ("acceptable_high_c", v >= 2, 1.0, True),
+    ):
+        n_events = int(events.sum())
+        value = np.nan
+        if min_events <= n_events <= len(v) - min_events:
+            value = fit.utci_at_share(bound, share, upper)
+        row[col] = value if lo <= value <= hi else np.nan
     if np.isnan(row["acceptable_low_c"]):
         notes.append("cold bound not located")
     if np.isnan(row["acceptable_high_c"]):
@@ -298,7 +499,7 @@ def calibrated_comfort(
 
 
 def votes_with_utci(
-    votes: pd.DataFrame, ds: xr.Dataset, crs: str = DEFAULT_CRS, max_dist_m: float = 150.0
+    votes: pd.DataFrame, ds: xr.Dataset, crs: str = PROJECTED_CRS, max_dist_m: float = 150.0
 ) -> pd.DataFrame:
     """
     Attach to each vote the field's UTCI at its hour and nearest target (street or place).
@@ -318,8 +519,9 @@ def votes_with_utci(
     Returns
     -------
     pandas.DataFrame
-        ``votes`` with ``utci_c`` and ``target`` (``edge:<id>`` or ``place:<id>``) added;
-        NaN/None where the vote has no position, lies outside the field's hours or too far.
+        ``votes`` with ``utci_c``, ``utci_se_c`` (the field's standard error, NaN when the
+        field has none) and ``target`` (``edge:<id>`` or ``place:<id>``) added; NaN/None where
+        the vote has no position, lies outside the field's hours or too far.
     """
     for c in ("time", "lat", "lon"):
         if c not in votes.columns:
@@ -354,23 +556,31 @@ def votes_with_utci(
         j = int(np.argmin(d))
         if d[j] <= max_dist_m:
             nearest[i] = j
-    utci = np.full(len(votes), np.nan)
     on_edge = np.flatnonzero((nearest >= 0) & (nearest < n_edge))
     on_place = np.flatnonzero(nearest >= n_edge)
-    for rows, var, dim, offset in (
-        (on_edge, "utci_c", "edge", 0),
-        (on_place, "place_utci_c", "place", n_edge),
+    picked: dict[str, npt.NDArray[np.float64]] = {}
+    for out_name, edge_vars, place_vars in (
+        ("utci_c", ("utci_c",), ("place_utci_c",)),
+        ("utci_se_c", ("utci_se_c", "utci_c_se"), ("place_utci_se_c", "place_utci_c_se")),
     ):
-        if rows.size:
-            picked = ds[var].isel(
-                {
-                    "time": xr.DataArray(t_idx[rows], dims="vote"),
-                    dim: xr.DataArray(nearest[rows] - offset, dims="vote"),
-                }
-            )
-            utci[rows] = np.asarray(picked.to_numpy(), dtype=float)
+        values = np.full(len(votes), np.nan)
+        for rows, names_, dim, offset in (
+            (on_edge, edge_vars, "edge", 0),
+            (on_place, place_vars, "place", n_edge),
+        ):
+            var = next((n for n in names_ if n in ds.data_vars), None)
+            if rows.size and var is not None:
+                sel = ds[var].isel(
+                    {
+                        "time": xr.DataArray(t_idx[rows], dims="vote"),
+                        dim: xr.DataArray(nearest[rows] - offset, dims="vote"),
+                    }
+                )
+                values[rows] = np.asarray(sel.to_numpy(), dtype=float)
+        picked[out_name] = values
     target = [names[j] if j >= 0 else None for j in nearest]
     out = votes.copy()
-    out["utci_c"] = utci
+    out["utci_c"] = picked["utci_c"]
+    out["utci_se_c"] = picked["utci_se_c"]
     out["target"] = target
     return out
