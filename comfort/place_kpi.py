@@ -232,7 +232,8 @@ def judge_hours(
         wind = SEMI_OUTDOOR_WIND_FACTOR * _values(conditions, "wind_speed_m_s")[:, semi]
         v10 = np.clip(wind_speed_at_10m(wind, wind_height_m), 0.5, 17.0)
         rh = _values(conditions, "rel_humidity_pct")[:, semi]
-        value[:, semi] = utci(ta, mrt, v10, rh)
+        flat = utci(ta.ravel(), mrt.ravel(), v10.ravel(), rh.ravel())  # 1-D: one compiled kernel
+        value[:, semi] = flat.reshape(ta.shape)
 
     indoor = kinds == "indoor"
     if indoor.any():
