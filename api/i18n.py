@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from comfort.constants import SEASON_NAMES
+
 LANGUAGES = ("en", "ja")
 DEFAULT_LANGUAGE = "en"
 
@@ -98,10 +100,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The data store is busy (an import is running); reload in a minute.",
         "ja": "データの取り込み中です。1分ほどしてから再読み込みしてください。",
     },
-    "season_DJF": {"en": "Winter (Dec–Feb)", "ja": "冬（12〜2月）"},
-    "season_MAM": {"en": "Spring (Mar–May)", "ja": "春（3〜5月）"},
-    "season_JJA": {"en": "Summer (Jun–Aug)", "ja": "夏（6〜8月）"},
-    "season_SON": {"en": "Autumn (Sep–Nov)", "ja": "秋（9〜11月）"},
+    # season_DJF ... season_SON: from comfort.constants.SEASON_NAMES (added below)
     "comfortable_share": {"en": "No thermal stress", "ja": "熱ストレスなし"},
     "mean_utci": {"en": "Mean UTCI (°C)", "ja": "平均UTCI（°C）"},
     "daytime_note": {
@@ -237,8 +236,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 
-#: UTCI category labels are provided by ``comfort.indices``; these are the season codes.
-SEASONS = ("DJF", "MAM", "JJA", "SON")
+# Season labels come from the one season naming (comfort.constants): ``season_<code>``.
+MESSAGES.update({f"season_{code}": dict(names) for code, names in SEASON_NAMES.items()})
 
 
 def negotiate(lang: str | None, accept_language: str | None) -> str:

@@ -16,12 +16,12 @@ import typer
 
 from api.cli._common import console, print_json, settings
 from api.cli.route import compiled_graph
+from comfort.constants import SEASONS, season_of_month
 from comfort.errors import RoutingError
 
 walk_app = typer.Typer(help="Walkability scores of the walking network.", no_args_is_help=True)
 
-SEASONS = ("DJF", "MAM", "JJA", "SON")
-_SEASON_MONTHS = {"DJF": (12, 1, 2), "MAM": (3, 4, 5), "JJA": (6, 7, 8), "SON": (9, 10, 11)}
+_SEASON_MONTHS = {s: tuple(m for m in range(1, 13) if season_of_month(m) == s) for s in SEASONS}
 
 
 def _season_comfort(cg, season: str, hour: int, year: int | None):  # type: ignore[no-untyped-def]

@@ -118,3 +118,16 @@ def test_cli_table_without_json():
     assert result.exit_code == 0, result.output
     assert "globe_temperature_c" in result.stdout and "51.6" in result.stdout
     assert "globe_natural_convection" in result.stdout
+
+
+def test_one_season_naming_everywhere():
+    from typing import get_args
+
+    from api.i18n import translator
+    from api.params import Season
+    from comfort.constants import SEASON_NAMES, SEASONS
+
+    assert get_args(Season) == SEASONS  # the typed query parameter lists the same codes
+    for lang in ("en", "ja"):
+        t = translator(lang)
+        assert [t(f"season_{s}") for s in SEASONS] == [SEASON_NAMES[s][lang] for s in SEASONS]
