@@ -87,9 +87,11 @@ def _cv_table(cv: pd.DataFrame, simulated: bool) -> Table:
 
     title = "Leave-one-sensor-out cross-validation" + (" (simulated data)" if simulated else "")
     table = Table(title=title)
-    for col in ("group", "variable", "RMSE", "bias", "MAE", "n", "sensors"):
+    cols = ("group", "variable", "RMSE", "bias", "MAE", "n", "sensors", "90% interval coverage")
+    for col in cols:
         table.add_column(col, justify="left" if col in ("group", "variable") else "right")
     for row in cv.itertuples():
+        cover = getattr(row, "coverage_90", float("nan"))
         table.add_row(
             str(row.group),
             str(row.variable),
@@ -98,13 +100,17 @@ def _cv_table(cv: pd.DataFrame, simulated: bool) -> Table:
             f"{row.mae:.2f}",
             f"{row.n:,}",
             str(row.sensors),
+            "" if cover != cover else f"{cover:.3f}",
         )
     return table
 
 
 def _cv_records(cv: pd.DataFrame) -> list[dict[str, Any]]:
     return [
-        {k: (round(v, 4) if isinstance(v, float) else v) for k, v in rec.items()}
+        {
+            k: (None if v != v else round(v, 4)) if isinstance(v, float) else v
+            for k, v in rec.items()
+        }
         for rec in cv.to_dict("records")
     ]
 

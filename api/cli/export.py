@@ -113,7 +113,8 @@ def export(
 
     Kinds and formats: readings (parquet, geoparquet, gpkg, netcdf, csv); counts and steps
     (parquet, netcdf, csv; steps carry pseudonyms only); survey, walkability, places (parquet,
-    geoparquet, gpkg, csv); field (netcdf). Metadata goes into Parquet key-value metadata,
+    geoparquet, gpkg, csv); field (netcdf; geoparquet: a long table per segment and hour with
+    standard errors and nearest_sensor_m). Metadata goes into Parquet key-value metadata,
     NetCDF attributes, or a sidecar FILE.json beside CSV and GeoPackage files.
     """
     from sensors import export as ex
@@ -154,7 +155,12 @@ def export(
             y = year if year is not None else years[-1]
             ds = fieldstore.load_year(s.cache_dir, y, chunks={})
             try:
-                result = ex.write_field(ds, out, progress=cb)
+                if f == "geoparquet":
+                    from sensors.export.field import write_field_table
+
+                    result = write_field_table(ds, out, progress=cb)
+                else:
+                    result = ex.write_field(ds, out, progress=cb)
             finally:
                 ds.close()
         elif k == "walkability":

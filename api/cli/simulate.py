@@ -73,7 +73,9 @@ def _days_note(dates: pd.Series | pd.DatetimeIndex, year: int) -> str:
     return text
 
 
-def _thermal(year: int, seed: int, interval_min: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _thermal(
+    year: int, seed: int, interval_min: int, pattern: str = "covariates"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     from api import resources
     from sensors.simulate import simulate_thermal
     from sensors.weather import read_daily_weather
@@ -81,7 +83,7 @@ def _thermal(year: int, seed: int, interval_min: int) -> tuple[pd.DataFrame, pd.
     weather = read_daily_weather(settings().data_file(DAILY_FILE))
     G = resources.graph()
     area = resources.planning_area().to_crs(G.graph["crs"]).geometry.union_all()
-    return simulate_thermal(G, weather, year, seed, interval_min, within=area)
+    return simulate_thermal(G, weather, year, seed, interval_min, within=area, pattern=pattern)
 
 
 @simulate_app.command("thermal")
@@ -92,13 +94,24 @@ def thermal(
     interval_min: Annotated[
         int, typer.Option("--interval-min", help="Reading interval in minutes (divides a day).")
     ] = 60,
+    pattern: Annotated[
+        str,
+        typer.Option(
+            "--pattern",
+            help=(
+                "Spatial pattern: 'covariates' (street orientation, width class, park, river: "
+                "the field's own covariates) or 'canyon' (building height/width, bearing vs "
+                "sun, trees: nothing the field regresses on, for an honest validation)."
+            ),
+        ),
+    ] = "covariates",
     as_json: AsJson = False,
 ) -> None:
     """Simulated fixed-station thermal readings (~40 street, ~6 underground) for a year."""
     from sensors.simulate import write_tables
 
     y = year if year is not None else settings().demo_year
-    registry, readings = _thermal(y, seed, interval_min)
+    registry, readings = _thermal(y, seed, interval_min, pattern)
     faults = readings.attrs["faults"]
     written = write_tables(
         {
@@ -111,10 +124,11 @@ def thermal(
         y,
         seed,
         [DAILY_FILE, "area graph in use"],
-        {"interval_min": interval_min},
+        {"interval_min": interval_min, "pattern": pattern},
     )
     notes = [
         _days_note(readings["time"], y),
+        f"spatial pattern: {pattern}",
         f"{len(registry)} stations; {len(faults)} injected faults "
         f"(spikes, stuck periods, gaps) listed in thermal_faults_{y}.csv",
     ]

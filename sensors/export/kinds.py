@@ -22,7 +22,7 @@ FORMATS_BY_KIND: dict[str, tuple[str, ...]] = {
     "counts": ("parquet", "netcdf", "csv"),
     "steps": ("parquet", "netcdf", "csv"),
     "survey": ("parquet", "geoparquet", "gpkg", "csv"),
-    "field": ("netcdf",),
+    "field": ("netcdf", "geoparquet"),
     "walkability": ("parquet", "geoparquet", "gpkg", "csv"),
     "places": ("parquet", "geoparquet", "gpkg", "csv"),
 }
