@@ -21,7 +21,7 @@ import duckdb
 
 from api.errors import StoreBusyError
 from sensors.errors import StoreError
-from sensors.store import Store, is_busy_error
+from sensors.store import Store, is_busy_error, is_postgres_url
 
 log = logging.getLogger("kaiteki.api")
 
@@ -85,7 +85,7 @@ class StoreSnapshot(Generic[T]):
     def _refresh_locked(self, wait_s: float) -> bool:
         self.reads += 1
         try:
-            if not self.store_path.exists():
+            if not (is_postgres_url(self.store_path) or self.store_path.exists()):
                 value = self._empty
             else:
                 with Store(self.store_path, read_only=True, wait_s=wait_s) as store:

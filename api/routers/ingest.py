@@ -2,7 +2,9 @@
 ``POST /v1/readings|counts|steps|survey``: JSON batches through the same adapters and QC as
 ``kaiteki ingest``; an API key is required; the response gives each row's outcome.
 
-No request writes the store. A batch is validated by ``sensors.ingest.ingest_records`` on a
+With a PostgreSQL store (``KAITEKI_STORE=postgresql://...``) the batch is committed in the
+request, in one transaction: PostgreSQL takes many writers. With the DuckDB file (the default)
+no request writes the store. A batch is validated by ``sensors.ingest.ingest_records`` on a
 throw-away in-memory store seeded with a cached snapshot of the sensor registry, then durably
 queued in the spool (``api.spool``); the store's one writer (``api.writer``, or
 ``kaiteki ingest``) commits it within seconds, once. ``accepted`` therefore means "validated and
@@ -20,6 +22,7 @@ from api import resources
 from api.deps import ApiKeyDep, IngestContext, IngestDep
 from api.errors import BadRequestError, BatchTooLargeError
 from api.schemas import IngestOut
+from sensors.store import is_postgres_url
 
 router = APIRouter(prefix="/v1", tags=["ingest"])
 
@@ -94,6 +97,25 @@ def _validate(kind: str, records: list[dict[str, Any]], ctx: IngestContext, sour
         )  # fmt: skip
 
 
+def _write_now(kind: str, records: list[dict[str, Any]], ctx: IngestContext, source: str) -> dict:
+    """
+    A PostgreSQL store takes concurrent writers: the batch is committed in this request, in one
+    transaction (``accepted`` then means stored). A lost server is a 503 with Retry-After
+    (nothing of the batch kept); the same batch stored by another request is a duplicate.
+    """
+    from sensors.ingest import ingest_records
+    from sensors.store import Store
+
+    with Store(ctx.settings.store) as store:
+        result = ingest_records(
+            store, kind, records, source=source, area=resources.planning_area(),
+            pseudonym_key=ctx.settings.pseudonym_key,
+        )  # fmt: skip
+    if result.duplicate_file:
+        return _duplicate(kind, source)
+    return _answer(kind, result, queued=False)
+
+
 def _duplicate(kind: str, source: str) -> dict:
     return {
         "kind": kind, "rows_read": 0, "accepted": 0, "flagged": 0, "quarantined": 0,
@@ -114,6 +136,8 @@ def _ingest(kind: str, records: list[dict[str, Any]], ctx: IngestContext, key_id
         )
     _check_values(kind, records)
     source = f"api:POST /v1/{kind} key={key_id}"
+    if is_postgres_url(settings.store):
+        return _write_now(kind, records, ctx, source)
     result = _validate(kind, records, ctx, source)
     if result.duplicate_file or (result.kind, result.sha256) in ctx.digests.get():
         return _duplicate(kind, source)
@@ -121,6 +145,10 @@ def _ingest(kind: str, records: list[dict[str, Any]], ctx: IngestContext, key_id
     if not ctx.spool.put_batch(result.kind, result.sha256, entry):
         return _duplicate(kind, source)
     ctx.writer.wake()
+    return _answer(kind, result, queued=True)
+
+
+def _answer(kind: str, result: Any, *, queued: bool) -> dict:
     return {
         "kind": kind,
         "rows_read": result.rows_read,
@@ -128,7 +156,7 @@ def _ingest(kind: str, records: list[dict[str, Any]], ctx: IngestContext, key_id
         "flagged": result.flagged,
         "quarantined": result.quarantined,
         "duplicate_batch": False,
-        "queued": True,
+        "queued": queued,
         "messages": result.messages,
         "rows": [
             {

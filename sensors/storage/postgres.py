@@ -41,6 +41,7 @@ from psycopg import errors as pg_errors
 from sensors.errors import StoreError
 from sensors.storage.postgres_sql import PARTITIONED, postgres_types
 from sensors.store import (
+    MIGRATIONS,
     SCHEMA_VERSION_SQL,
     TZ,
     DuplicateBatchError,
@@ -189,8 +190,8 @@ class PostgresStore(Store):
         if self._pgc is None:
             pg = self._connect_pg()
             self._pgc = PgConnection(self, pg)
-            if not self.read_only:
-                self.migrate()
+            if not self.read_only and self.schema_version() < len(MIGRATIONS):
+                self.migrate()  # under the lock; a store already up to date costs one query
         return self._pgc
 
     @property
