@@ -1,6 +1,7 @@
 """
-``kaiteki comfort kpi`` and ``kaiteki comfort scenario``: the comfortable-places KPI against the
-baseline year, and planner "what if" scenarios on one place.
+``kaiteki comfort kpi`` (an alias of ``kaiteki kpi places``: the climate-normalised
+comfortable-places KPI) and ``kaiteki comfort scenario``: planner "what if" scenarios on one
+place.
 
 Both read the built fields (``<cache_dir>/field/<year>.nc``, :mod:`sensors.fieldstore`) and the
 places layer (:mod:`sensors.places`).
@@ -19,16 +20,6 @@ from comfort.errors import KPIError
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
-def _band(text: str | None) -> tuple[float, float]:
-    if text is None:
-        return (9.0, 26.0)
-    try:
-        lo, hi = (float(x) for x in text.split(","))
-    except ValueError as exc:
-        raise KPIError(f"--band must be LOWER,UPPER in °C (e.g. 4,22); got {text!r}.") from exc
-    return (lo, hi)
-
-
 def _place_frames(year: int) -> tuple[Any, bool, float]:
     """Place part of the field of ``year``, whether it is simulated, and the wind height."""
     from comfort.field import place_field
@@ -40,81 +31,30 @@ def _place_frames(year: int) -> tuple[Any, bool, float]:
     return place_field(ds).load(), simulated, height
 
 
-def _years(baseline: int) -> list[int]:
-    from sensors.fieldstore import available_years
-
-    years = available_years(settings().cache_dir)
-    if baseline not in years:
-        raise KPIError(
-            f"no field for the baseline year {baseline} in {settings().cache_dir / 'field'} "
-            f"(built: {years}); run `kaiteki comfort build --year {baseline}` first."
-        )
-    return years
-
-
 @comfort_app.command("kpi")
 def kpi(
     share: Annotated[
-        float, typer.Option(help="Share of daytime hours that must be neutral.")
+        float, typer.Option(help="Share of a place's meant hours that must be comfortable.")
     ] = 0.6,
     day_start: Annotated[int, typer.Option(help="First daytime hour (local).")] = 10,
     day_end: Annotated[int, typer.Option(help="End of daytime (local hour, exclusive).")] = 18,
     band: Annotated[
         str | None,
-        typer.Option(help="Neutral UTCI band LOWER,UPPER (°C), e.g. a locally calibrated one."),
+        typer.Option(help="Acceptable UTCI band LOWER,UPPER (°C), e.g. a locally calibrated one."),
     ] = None,
+    reference: Annotated[
+        str, typer.Option(help="Reference climate: baseline or typical.")
+    ] = "baseline",
     as_json: JsonOption = False,
 ) -> None:
-    """Comfortable places per year and season against the baseline year (target 2×)."""
-    import pandas as pd
-    from rich.table import Table
+    """Alias of `kaiteki kpi places`: comfortable places, climate-normalised (target 2×)."""
+    from api.cli.kpi import places_object, print_places_table
 
-    from comfort.kpi import comfortable_places, place_hours, places_kpi
-    from sensors.places import load_places
-
-    cfg = settings()
-    baseline = cfg.baseline_year
-    places = load_places()
-    neutral = _band(band)
-    hours = []
-    simulated_any = False
-    for year in _years(baseline):
-        ds, simulated, _ = _place_frames(year)
-        simulated_any |= simulated
-        hours.append(
-            place_hours(ds, places, daytime_hours=(day_start, day_end), neutral_band_c=neutral)
-        )
-    status = comfortable_places(pd.concat(hours, ignore_index=True), share)
-    table = places_kpi(status, baseline)
+    obj = places_object(reference, share, band, (day_start, day_end))
     if as_json:
-        print_json(
-            {
-                "baseline_year": baseline,
-                "simulated": simulated_any,
-                "share": share,
-                "daytime_hours": [day_start, day_end],
-                "neutral_band_c": list(neutral),
-                "rows": table.to_dict("records"),
-            }
-        )
-        return
-    title = f"Comfortable places (baseline {baseline}, target 2×)" + (
-        " — simulated data" if simulated_any else ""
-    )
-    out = Table(title=title)
-    for col in ("year", "period", "places", "comfortable", "baseline", "ratio", "progress"):
-        out.add_column(col, justify="right" if col not in ("period",) else "left")
-    for r in table.itertuples():
-        out.add_row(
-            str(r.year),
-            str(r.period),
-            str(r.places),
-            str(r.comfortable),
-            "-" if pd.isna(r.baseline_comfortable) else str(int(r.baseline_comfortable)),
-            "-" if pd.isna(r.ratio) else f"{r.ratio:.2f}×",
-            "-" if pd.isna(r.progress) else f"{100 * r.progress:.0f} %",
-        )
-    console.print(out)
+        print_json(obj)
+    else:
+        print_places_table(obj)
 
 
 @comfort_app.command("scenario")
