@@ -21,7 +21,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import pandas as pd
@@ -46,6 +46,14 @@ CREATE TABLE IF NOT EXISTS sta_cursors (
     PRIMARY KEY (server, datastream)
 )
 """
+
+
+class HttpClient(Protocol):
+    """What the client needs of an HTTP client: ``httpx.Client`` or FastAPI's TestClient."""
+
+    @property
+    def get(self) -> Callable[..., Any]:
+        """``get(url, params=...)`` answering a response (status_code, json(), text)."""
 
 
 @dataclass
@@ -88,7 +96,7 @@ class Fetcher:
     """
 
     def __init__(
-        self, client: httpx.Client, retries: int = 4, backoff_s: float = 0.5,
+        self, client: HttpClient, retries: int = 4, backoff_s: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:  # fmt: skip
         self.client = client
@@ -414,7 +422,8 @@ class Collector:
 
     def _record(self, s: Stream, obs: dict[str, Any]) -> dict[str, Any]:
         """One ingest record of an observation (bad values left for ingest to quarantine)."""
-        params = obs.get("parameters") if isinstance(obs.get("parameters"), dict) else {}
+        raw = obs.get("parameters")
+        params: dict[str, Any] = raw if isinstance(raw, dict) else {}
         simulated = bool(s.simulated or params.get("simulated"))
         period = parse_period(obs.get("phenomenonTime"))
         result = obs.get("result")
@@ -425,7 +434,7 @@ class Collector:
             return {"time": when, "sensor_id": s.key, s.variable: result, "simulated": simulated}
         interval = None
         if period is not None and period[1] is not None:
-            interval = int(round((period[1] - period[0]).total_seconds() / 60))
+            interval = round((period[1] - period[0]).total_seconds() / 60)
         flags = params.get("qc_flags")
         est = isinstance(flags, int) and bool(flags & QCFlag.ESTIMATED)
         rec = {"time": when, "interval_min": interval, s.variable: result, "simulated": simulated,
@@ -444,7 +453,7 @@ def _aware(ts: pd.Timestamp) -> pd.Timestamp:
 
 def collect_sensorthings(
     store: Any, base_url: str, *, since: Any = None, voc: Vocabulary | None = None,
-    client: httpx.Client | None = None, timeout_s: float = 30.0, retries: int = 4,
+    client: HttpClient | None = None, timeout_s: float = 30.0, retries: int = 4,
     backoff_s: float = 0.5, sleep: Callable[[float], None] = time.sleep, area: Any = None,
 ) -> CollectReport:  # fmt: skip
     """
@@ -476,11 +485,9 @@ def collect_sensorthings(
         The Things or Datastreams could not be read (the Observations of one Datastream failing
         is reported in :attr:`CollectReport.errors` instead).
     """
-    own = client is None
-    http = client or httpx.Client(timeout=timeout_s, follow_redirects=True)
-    try:
+    if client is not None:
+        fetcher = Fetcher(client, retries=retries, backoff_s=backoff_s, sleep=sleep)
+        return Collector(store, base_url, fetcher, voc, since, area).run()
+    with httpx.Client(timeout=timeout_s, follow_redirects=True) as http:
         fetcher = Fetcher(http, retries=retries, backoff_s=backoff_s, sleep=sleep)
         return Collector(store, base_url, fetcher, voc, since, area).run()
-    finally:
-        if own:
-            http.close()

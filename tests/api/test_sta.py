@@ -269,7 +269,7 @@ def test_kaiteki_app_serves_sensorthings(tmp_path: Path) -> None:
     from api.app import create_app
 
     path = make_store(tmp_path / "app.duckdb")
-    settings = Settings(store=path, spool_dir=tmp_path / "spool", cache_dir=tmp_path / "cache")
+    settings = Settings(store=path, cache_dir=tmp_path / "cache")
     with TestClient(create_app(settings)) as c:
         body = c.get(f"{BASE}/Things", params={"$count": "true"}).json()
     assert body["@iot.count"] == 3
