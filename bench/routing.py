@@ -5,7 +5,8 @@ graphs and pairs in the same run; time to switch the cost array to another hour;
 
 (b) is *generated* (no city-scale OSM extract is available offline): a 317 × 317 street grid
 (100,489 nodes, 100 m blocks) with ±20 m jitter of the crossings, 5 % of the segments removed
-and every fourth east–west street one-way. Discomfort values are *simulated* (uniform random,
+and every fourth east–west street one-way (``sensors.synthetic.generated_city``, shared with
+bench/field_city.py). Discomfort values are *simulated* (uniform random,
 fixed seed): the benchmark measures speed, not comfort.
 
 Run: ``.venv/bin/python -m bench.routing``.
@@ -24,36 +25,9 @@ import osmnx as ox
 from bench._harness import peak_rss_mb, record
 from comfort import routing as R
 from comfort.errors import RoutingError
+from sensors.synthetic import generated_city
 
-SEED = 20250120
 ALPHA = 2.0
-
-
-def generated_city(side: int = 317, spacing_m: float = 100.0, seed: int = SEED) -> nx.MultiDiGraph:
-    """A jittered street grid with one-way streets (generated, fixed seed), OSMnx conventions."""
-    rng = np.random.default_rng(seed)
-    ii, jj = np.meshgrid(np.arange(side), np.arange(side), indexing="ij")
-    x = (jj * spacing_m + rng.uniform(-20, 20, ii.shape)).ravel()
-    y = (ii * spacing_m + rng.uniform(-20, 20, ii.shape)).ravel()
-    node = (ii * side + jj).ravel()
-    G = nx.MultiDiGraph(crs="EPSG:6680")
-    for n in range(side * side):
-        G.add_node(n, x=float(x[n]), y=float(y[n]))
-    seg = 0
-    for di, dj in ((0, 1), (1, 0)):
-        a = (ii[: side - di, : side - dj] * side + jj[: side - di, : side - dj]).ravel()
-        b = a + di * side + dj
-        keep = rng.uniform(size=a.size) >= 0.05
-        for u, v in zip(a[keep], b[keep], strict=True):
-            length = float(np.hypot(x[u] - x[v], y[u] - y[v]))
-            row = int(u // side)
-            one_way = di == 0 and row % 4 == 1
-            G.add_edge(int(u), int(v), length=length, segment_id=seg, oneway=one_way)
-            if not one_way:
-                G.add_edge(int(v), int(u), length=length, segment_id=seg, oneway=False)
-            seg += 1
-    del node
-    return G
 
 
 def _set_cost(G: nx.MultiDiGraph, cg: R.CompiledGraph, cost: np.ndarray) -> None:
