@@ -8,7 +8,8 @@ of the canonical batch that ``sensors.ingest.ingest_records`` records): written 
 file, fsynced, then published with :func:`os.link`, which fails when the name exists, so of
 eight identical batches posted at once exactly one is queued and the others are duplicates; the
 writer never sees a half-written file. Key use times are queued the same way
-(``keys-<uuid>.json``).
+(``keys-<uuid>.json``), and so are changes of the places registry (``places-<uuid>.json``,
+applied by ``sensors.registry.apply_change`` with its audit row).
 
 :func:`drain` commits the queue into the store in file order, each batch in its own
 transaction through ``ingest_records`` (which adds nothing for a digest already in ``files``,
@@ -53,6 +54,8 @@ MAX_ATTEMPTS = 3
 
 _TMP = ".tmp-"
 _KEYS = "keys-"
+#: Prefix of queued changes of the places registry (``POST/PATCH /v1/places``).
+_PLACES = "places-"
 
 
 @dataclass
@@ -64,6 +67,7 @@ class DrainReport:
     duplicates: int = 0
     failed: int = 0
     key_updates: int = 0
+    place_changes: int = 0
     pending: int = 0
     messages: list[str] = field(default_factory=list)
 
@@ -155,6 +159,16 @@ class Spool:
         if used:
             payload = json.dumps({k: v.isoformat() for k, v in used.items()}).encode("utf-8")
             self._publish(f"{_KEYS}{uuid.uuid4().hex}.json", payload)
+
+    def put_place_change(self, change: Mapping[str, Any]) -> str:
+        """
+        Queue one change of the places registry (``{"action", "place_id", "fields", "who"}``,
+        applied by :func:`sensors.registry.apply_change`); returns the entry's name.
+        """
+        name = f"{_PLACES}{uuid.uuid4().hex}.json"
+        payload = json.dumps(change, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        self._publish(name, payload)
+        return name
 
     def pending(self) -> list[Path]:
         """Queued entries, oldest first."""
@@ -260,6 +274,13 @@ def drain(
                 report.key_updates += _apply_last_used(store, entry)
                 path.unlink(missing_ok=True)
                 continue
+            if path.name.startswith(_PLACES):
+                from sensors.registry import apply_change
+
+                apply_change(store, entry)
+                path.unlink(missing_ok=True)
+                report.place_changes += 1
+                continue
             result = ingest_records(
                 store, entry["kind"], entry["records"], entry["source"],
                 area=area, pseudonym_key=pseudonym_key,
@@ -289,5 +310,5 @@ def drain(
 
 
 def queued_records(spool: Spool) -> Sequence[Path]:
-    """The batch entries still queued (key use files excluded)."""
-    return [p for p in spool.pending() if not p.name.startswith(_KEYS)]
+    """The batch entries still queued (key use files and place changes excluded)."""
+    return [p for p in spool.pending() if not p.name.startswith((_KEYS, _PLACES))]

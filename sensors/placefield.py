@@ -83,9 +83,7 @@ def place_conditions(
     )
     crs = str(ds.attrs.get("crs", "EPSG:6680"))
     geoms = registry.geometry.to_crs(crs).to_numpy()
-    ex = np.asarray(ds["edge_x"].values, dtype=float)[street]
-    ey = np.asarray(ds["edge_y"].values, dtype=float)[street]
-    edge_points = shapely.points(ex, ey)
+    edge_points = None
     n_t, n_p = len(times), len(registry)
     data = {n: np.full((n_t, n_p), np.nan, dtype=np.float64) for n in names}
     source = []
@@ -102,6 +100,8 @@ def place_conditions(
         elif kinds[i] == "indoor":
             source.append("declared_conditioning")
         else:
+            if edge_points is None:
+                edge_points = _edge_points(ds, street)
             dist = shapely.distance(edge_points, geoms[i])
             near = np.flatnonzero(dist <= radius_m)
             if near.size == 0:
@@ -127,6 +127,18 @@ def place_conditions(
         {k: ds.attrs[k] for k in ("simulated", "wind_reference_height_m") if k in ds.attrs}
     )
     return out
+
+
+def _edge_points(ds: xr.Dataset, street: np.ndarray) -> np.ndarray:
+    """Midpoints (projected, m) of the street segments of the field."""
+    if "edge_x" not in ds.coords or "edge_y" not in ds.coords:
+        raise KPIError(
+            "the field has no segment positions (edge_x, edge_y) to place a new place in; "
+            "rebuild it with `kaiteki comfort build`."
+        )
+    ex = np.asarray(ds["edge_x"].values, dtype=float)[street]
+    ey = np.asarray(ds["edge_y"].values, dtype=float)[street]
+    return np.asarray(shapely.points(ex, ey))
 
 
 def typical_conditions(by_year: Mapping[int, xr.Dataset], months: Mapping[int, int]) -> xr.Dataset:

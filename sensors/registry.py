@@ -221,14 +221,29 @@ def _candidate(base: dict[str, Any] | None, changes: dict[str, Any]) -> gpd.GeoD
     return gpd.GeoDataFrame([rec], geometry=[geom], crs="EPSG:4326")
 
 
-def _current(store: Store, place_id: str) -> dict[str, Any] | None:
-    reg = read_registry(store)
-    row = reg[reg["place_id"] == place_id]
-    if row.empty:
-        return None
+def as_record(row: gpd.GeoDataFrame) -> dict[str, Any]:
+    """The first row of a registry frame as a dict with its ``geometry``."""
     rec: dict[str, Any] = row.drop(columns="geometry").iloc[0].to_dict()
     rec["geometry"] = row.geometry.iloc[0]
     return rec
+
+
+def check_change(base: dict[str, Any] | None, fields: dict[str, Any]) -> None:
+    """
+    Check a change without writing it: ``fields`` applied to ``base`` (None for a new place).
+
+    Raises
+    ------
+    PlacesError
+        The result breaks the schema (naming the field).
+    """
+    _rows(_candidate(None if base is None else dict(base), dict(fields)))
+
+
+def _current(store: Store, place_id: str) -> dict[str, Any] | None:
+    reg = read_registry(store)
+    row = reg[reg["place_id"] == place_id]
+    return None if row.empty else as_record(row)
 
 
 def _public(row: dict[str, Any]) -> dict[str, Any]:

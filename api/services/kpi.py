@@ -26,7 +26,7 @@ from api.errors import StoreBusyError
 from api.resources import Resources
 from api.settings import Settings
 from sensors.errors import StoreError
-from sensors.store import Store
+from sensors.store import Store, store_exists
 
 #: How long (s) a process keeps a store-backed KPI section before reading the store again.
 TTL_S = 60.0
@@ -51,7 +51,7 @@ def read_store(store_path: Path | str, read: Callable[[Store], _T], empty: _T) -
     StoreBusyError
         The store stayed locked by another process for about a second.
     """
-    if str(store_path) != ":memory:" and not Path(store_path).exists():
+    if not store_exists(store_path):
         return empty
     for pause in (*RETRY_PAUSES_S, None):
         try:
@@ -87,30 +87,33 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def places_section(res: Resources, settings: Settings) -> dict[str, Any]:
-    """Comfortable places vs the baseline year (target 2×) of ``settings``."""
-    result = res.places_kpi(settings.baseline_year, settings.demo_year)
-    base = {"target_ratio": 2.0, "baseline_year": settings.baseline_year}
-    if result is None:
+    """
+    Comfortable places, climate-normalised, vs the baseline year (target 2×): the object of
+    ``kaiteki kpi places --json`` (:func:`api.services.places_kpi.places_kpi`), or
+    ``available: false`` with the reason when a field is missing.
+
+    Raises
+    ------
+    StoreBusyError
+        The store stayed locked by another process while reading the registry.
+    """
+    from api.services.places_kpi import places_kpi
+    from comfort.errors import KPIError
+
+    del res  # the fields and the registry are read by the service itself
+    try:
+        return places_kpi(settings)
+    except KPIError as exc:
         return {
-            **base,
             "available": False,
-            "message": (
-                f"needs the comfort fields (with places) of the baseline year "
-                f"{settings.baseline_year} and of {settings.demo_year}; run "
-                "`make prepare`"
-            ),
+            "reference_climate": "baseline",
+            "target_ratio": 2.0,
+            "baseline_year": settings.baseline_year,
+            "message": f"{exc} (needs the comfort fields of the baseline year "
+            f"{settings.baseline_year} and of {settings.demo_year}; run `make prepare`)",
             "series": [],
+            "actual_weather": [],
         }
-    status, table = result
-    years = sorted(int(y) for y in status["year"].unique())
-    simulated = res.any_simulated(years)
-    return {
-        **base,
-        "available": True,
-        "simulated": simulated,
-        "years": years,
-        "series": _records(table),
-    }
 
 
 def steps_section(settings: Settings) -> dict[str, Any]:
@@ -262,5 +265,8 @@ def store_sections(settings: Settings) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def clear() -> None:
     """Forget the kept steps and views sections (the next call reads the store)."""
+    from api.services import places_kpi
+
     for fn in (_steps_section, _views_section):
         fn.cache_clear()  # type: ignore[attr-defined]
+    places_kpi.clear()

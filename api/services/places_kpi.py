@@ -265,9 +265,10 @@ def _place_rows(
     from comfort.places import valid_on
 
     ref_year = p_ref[p_ref["period"] == "year"].set_index("place_id")
-    act = actual_p[(actual_p["period"] == "year") & (actual_p["year"] == year)].set_index(
-        "place_id"
-    )
+    act_all = actual_p[actual_p["period"] == "year"]
+    act = act_all[act_all["year"] == year].set_index("place_id")
+    by_year = {(str(r.place_id), int(r.year)): float(r.p_comfortable) for r in act_all.itertuples()}
+    years = sorted({int(y) for y in act_all["year"]})
     any_cond = next(iter(conds.values()))
     source = dict(zip(any_cond["place"].values, any_cond["conditions_source"].values, strict=True))
     counted = valid_on(reg, f"{year}-12-31")
@@ -290,6 +291,7 @@ def _place_rows(
                 "p_comfortable_actual": float(act.loc[pid, "p_comfortable"])
                 if pid in act.index
                 else None,
+                "p_comfortable_by_year": {str(y): by_year.get((pid, y)) for y in years},
             }
         )
     return rows
