@@ -353,7 +353,7 @@ class Resources:
         """Where the comfort field of ``year`` is saved (``kaiteki comfort build --year``)."""
         from sensors import fieldstore
 
-        return Path(fieldstore.field_path(self.settings.cache_dir, year))
+        return Path(fieldstore.built_path(self.settings.cache_dir, year))
 
     def has_field(self, year: int) -> bool:
         """Whether the comfort field of ``year`` has been built."""

@@ -157,6 +157,31 @@ class Settings(BaseSettings):
         gt=0,
         description="Idle keep-alive connections are closed after this time (s) (KAITEKI_KEEP_ALIVE_S).",
     )
+    # -- the comfort field on Dask + Zarr (kaiteki comfort build --engine dask; docs/DEPLOY.md) --
+    dask_scheduler: str | None = Field(
+        default=None,
+        description=(
+            "Scheduler of an existing Dask cluster, tcp://HOST:8786 (KAITEKI_DASK_SCHEDULER); "
+            "unset: a local cluster is started for the build."
+        ),
+    )
+    dask_workers: int = Field(
+        default=2,
+        ge=1,
+        description="Worker processes of the local Dask cluster (KAITEKI_DASK_WORKERS).",
+    )
+    dask_memory_limit: str = Field(
+        default="4GB",
+        description="Memory limit of each local Dask worker, e.g. 4GB (KAITEKI_DASK_MEMORY_LIMIT).",
+    )
+    dask_above_cells: int = Field(
+        default=50_000_000,
+        ge=0,
+        description=(
+            "kaiteki comfort build --engine auto uses Dask + Zarr when targets x hours exceed this "
+            "(KAITEKI_DASK_ABOVE_CELLS); 514 edges x 8,760 hours is 4.5 million."
+        ),
+    )
     # -- live collection (kaiteki collect mqtt, make live; docs/LIVE.md) --
     mqtt_url: str = Field(
         default="mqtt://127.0.0.1:1883",

@@ -51,3 +51,7 @@ class FieldFormatError(SensorsError, ValueError):
 
 class ExportError(SensorsError, ValueError):
     """An export request is invalid (unknown kind or format, a combination that does not apply)."""
+
+
+class DaskClusterError(SensorsError, RuntimeError):
+    """The Dask cluster for the comfort field cannot be reached or started."""

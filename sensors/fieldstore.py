@@ -309,19 +309,26 @@ def load_field(path: str | Path, chunks: dict[str, int] | str | None = None) -> 
     FieldFormatError
         The file lacks the field's dimensions or variables.
     """
+    from sensors import fieldzarr
+
     path = Path(path)
-    if not path.is_file():
+    zarr_store = fieldzarr.is_zarr(path)
+    if not (path.is_dir() if zarr_store else path.is_file()):
         raise FieldNotFoundError(
             f"no comfort field at {path}. Build it first: `kaiteki comfort build --year "
             f"{path.stem}` (it reads the sensor readings of that year from the store)."
         )
     try:
-        ds = xr.open_dataset(path, engine="netcdf4", chunks=chunks)
-    except (OSError, ValueError) as exc:
+        if zarr_store:
+            ds = fieldzarr.open_zarr_field(path, chunks=chunks)
+        else:
+            ds = xr.open_dataset(path, engine="netcdf4", chunks=chunks)
+    except (OSError, ValueError, KeyError) as exc:
+        kind = "Zarr" if zarr_store else "NetCDF"
         raise FieldFormatError(
-            f"{path} cannot be opened as NetCDF ({exc}). Rebuild it with `kaiteki comfort build`."
+            f"{path} cannot be opened as {kind} ({exc}). Rebuild it with `kaiteki comfort build`."
         ) from exc
-    if chunks is None:
+    if chunks is None and not zarr_store:
         ds = ds.load()
         ds.close()
     missing = [d for d in REQUIRED_DIMS if d not in ds.sizes] + [
@@ -337,16 +344,31 @@ def load_field(path: str | Path, chunks: dict[str, int] | str | None = None) -> 
     return _decode_attrs(ds)
 
 
+def built_path(cache_dir: str | Path, year: int) -> Path:
+    """
+    The field of ``year`` to read: the NetCDF file or the Zarr store (``kaiteki comfort build
+    --engine dask``), whichever was written last when both exist; :func:`field_path` when
+    neither does.
+    """
+    from sensors.fieldzarr import zarr_path
+
+    found = [p for p in (field_path(cache_dir, year), zarr_path(cache_dir, year)) if p.exists()]
+    if not found:
+        return field_path(cache_dir, year)
+    return max(found, key=lambda p: p.lstat().st_mtime)
+
+
 def load_year(
     cache_dir: str | Path, year: int, chunks: dict[str, int] | str | None = None
 ) -> xr.Dataset:
-    """The field of ``year`` from the cache folder (see :func:`load_field`)."""
-    return load_field(field_path(cache_dir, year), chunks=chunks)
+    """The field of ``year`` from the cache folder, NetCDF or Zarr (:func:`built_path`)."""
+    return load_field(built_path(cache_dir, year), chunks=chunks)
 
 
 def available_years(cache_dir: str | Path) -> list[int]:
-    """Years with a built field in the cache folder, ascending."""
+    """Years with a built field (NetCDF or Zarr) in the cache folder, ascending."""
     folder = Path(cache_dir) / "field"
     if not folder.is_dir():
         return []
-    return sorted(int(p.stem) for p in folder.glob("*.nc") if p.stem.isdigit())
+    built = [*folder.glob("*.nc"), *(p for p in folder.glob("*.zarr") if p.exists())]
+    return sorted({int(p.stem) for p in built if p.stem.isdigit()})

@@ -44,10 +44,10 @@ def _inputs(year: int) -> tuple[pd.DataFrame, pd.DataFrame, Any, Any]:
     import pandas as pd
 
     from api import resources
-    from sensors.store import Store
+    from sensors.store import Store, store_exists
 
     s = settings()
-    with Store(s.store, read_only=s.store.exists()) as store:
+    with Store(s.store, read_only=store_exists(s.store)) as store:
         readings = store.readings(start=f"{year}-01-01", end=f"{year + 1}-01-01")
         registry = store.sensors()
     if readings.empty:
@@ -121,6 +121,17 @@ def build(
     block_hours: Annotated[
         int, typer.Option("--block-hours", min=24, help="Hours computed and written at once.")
     ] = 744,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help=(
+                "memory: NetCDF <year>.nc built in this process; dask: Zarr <year>.zarr built "
+                "chunk by chunk on a Dask cluster (KAITEKI_DASK_*); auto: dask above "
+                "KAITEKI_DASK_ABOVE_CELLS targets x hours."
+            ),
+        ),
+    ] = "auto",
     as_json: JsonOption = False,
 ) -> None:
     """Build the hourly comfort field of a year on every street segment and place."""
@@ -128,6 +139,10 @@ def build(
 
     from sensors.fieldstore import FieldWriter, field_path
 
+    if engine not in ("auto", "memory", "dask"):
+        raise typer.BadParameter(
+            f"--engine must be auto, memory or dask; got {engine!r}.", param_hint="--engine"
+        )
     s = settings()
     year = year or s.demo_year
     t0 = time.perf_counter()
@@ -141,17 +156,24 @@ def build(
     ) as progress:
         fit_task = progress.add_task(f"fit field {year}", total=3)
         model = _fit(year, say=lambda _msg: progress.advance(fit_task))
-        n_blocks = -(-len(model.times) // block_hours)
-        write_task = progress.add_task(f"write field {year}", total=n_blocks)
-        out = field_path(s.cache_dir, year)
-        with FieldWriter(out) as writer:
-            for block in model.iter_blocks(block_hours):
-                writer.append(block)
-                progress.advance(write_task)
+        cells = (len(model.edges) + len(model.places)) * len(model.times)
+        if engine == "auto":
+            engine = "dask" if cells > s.dask_above_cells else "memory"
+        if engine == "dask":
+            out = _build_dask(model, year, progress)
+        else:
+            n_blocks = -(-len(model.times) // block_hours)
+            write_task = progress.add_task(f"write field {year}", total=n_blocks)
+            out = field_path(s.cache_dir, year)
+            with FieldWriter(out) as writer:
+                for block in model.iter_blocks(block_hours):
+                    writer.append(block)
+                    progress.advance(write_task)
     simulated = bool(model.arrays.simulated)
     summary = {
         "year": year,
         "path": str(out),
+        "engine": engine,
         "hours": len(model.times),
         "edges": len(model.edges),
         "places": len(model.places),
@@ -171,6 +193,21 @@ def build(
         f"{summary['hours']} hours from {summary['sensors']} sensors → {out} "
         f"({summary['seconds']} s)"
     )
+
+
+def _build_dask(model: field.FieldModel, year: int, progress: Any) -> Any:
+    """Write the field to ``<cache_dir>/field/<year>.zarr`` with Dask (KAITEKI_DASK_*)."""
+    from sensors.dask_ import dask_client
+    from sensors.fieldzarr import write_field_zarr, zarr_path
+
+    s = settings()
+    task = progress.add_task(f"write field {year} (dask)", total=None)
+
+    def advance(done: int, total: int) -> None:
+        progress.update(task, completed=done, total=total)
+
+    with dask_client(s.dask_scheduler, s.dask_workers, s.dask_memory_limit) as client:
+        return write_field_zarr(model, zarr_path(s.cache_dir, year), client, progress=advance)
 
 
 @comfort_app.command("cv")
@@ -196,12 +233,12 @@ def calibrate(
 
     from comfort.calibration import fit_comfort_band, votes_with_utci
     from sensors.fieldstore import load_year
-    from sensors.store import Store
+    from sensors.store import Store, store_exists
 
     s = settings()
     year = year or s.demo_year
     ds = load_year(s.cache_dir, year)
-    with Store(s.store, read_only=s.store.exists()) as store:
+    with Store(s.store, read_only=store_exists(s.store)) as store:
         votes = store.survey(start=f"{year}-01-01", end=f"{year + 1}-01-01")
     if votes.empty:
         raise FieldInputError(
@@ -215,7 +252,14 @@ def calibrate(
     )
     if as_json:
         rec = table.reset_index().astype(object).where(table.reset_index().notna(), None)
-        print_json({"year": year, "simulated": simulated, "bands": rec.to_dict("records")})
+        print_json(
+            {
+                "year": year,
+                "simulated": simulated,
+                "votes_flagged_skipped": table.attrs["n_flagged"],
+                "bands": rec.to_dict("records"),
+            }
+        )
         return
     title = f"Calibrated UTCI bands {year} (°C)" + (" (simulated data)" if simulated else "")
     out = Table(title=title)
@@ -235,3 +279,9 @@ def calibrate(
             str(row["note"] or ""),
         )
     console.print(out)
+    overall = table.loc["all"]
+    console.print(
+        f"{table.attrs['n_flagged']} flagged votes skipped (QC flags); {overall['model']} "
+        f"model, UTCI error correction: {overall['correction']} (slope "
+        f"{overall['slope_naive_per_c']:.3f} → {overall['slope_per_c']:.3f} per °C, all seasons)"
+    )
