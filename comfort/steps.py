@@ -66,7 +66,7 @@ def parse_period(text: str, name: str = "period") -> Period:
     A period ``START..END`` as (first day, last day), both inclusive.
 
     Each end is a date ``YYYY-MM-DD``, a month ``YYYY-MM`` or a year ``YYYY``; an end given as a
-    month or a year stands for its last day.
+    month or a year stands for its last day. A single month or year (no ``..``) is all of it.
 
     Raises
     ------
@@ -77,8 +77,12 @@ def parse_period(text: str, name: str = "period") -> Period:
     --------
     >>> [str(d.date()) for d in parse_period("2021-03..2021")]
     ['2021-03-01', '2021-12-31']
+    >>> [str(d.date()) for d in parse_period("2016-04")]
+    ['2016-04-01', '2016-04-30']
     """
     parts = str(text).split("..")
+    if len(parts) == 1:
+        parts = [parts[0], parts[0]]  # one month or one year: the whole of it
     if len(parts) != 2 or not all(p.strip() for p in parts):
         raise KPIError(
             f"{name} must be START..END (e.g. 2021-01-01..2021-12-31, 2021-04..2021-09 or "

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import doctest
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 
 from comfort import scenarios
 from comfort.errors import ScenarioError
@@ -79,3 +81,110 @@ def test_scenario_utci_replaces_one_column_and_errors():
 
 def test_doctests():
     assert doctest.testmod(scenarios).failed == 0
+
+
+# --- scenarios on several places, and plans ------------------------------------------------
+
+
+def planning_fixture() -> tuple[xr.Dataset, pd.DataFrame]:
+    """A week of January and one of July at six places (one indoor, one planned), fixed."""
+    t = pd.DatetimeIndex(
+        [*pd.date_range("2021-01-18", periods=7 * 24, freq="h"),
+         *pd.date_range("2021-07-19", periods=7 * 24, freq="h")]
+    )  # fmt: skip
+    hour = t.hour.to_numpy()
+    summer = t.month.to_numpy() == 7
+    ta = np.where(summer, 24.0, 1.0) + 3.0 * np.sin(2 * np.pi * (hour - 9) / 24)
+    sun = np.clip(np.sin(np.pi * (hour - 6) / 12), 0, None) * np.where(summer, 1.0, 0.3)
+    ids = ["park", "plaza", "windy", "arcade", "mall", "new-park"]
+    radiant = np.array([25.0, 30.0, 10.0, 8.0, 0.0, 25.0])
+    wind = np.array([1.5, 2.0, 5.0, 2.0, 0.5, 1.5])
+    a = ta[:, None] + np.zeros(len(ids))
+    m = a + sun[:, None] * radiant
+    w = np.broadcast_to(wind, a.shape).copy()
+    rh = np.full(a.shape, 65.0)
+    dims = ("time", "place")
+    ds = xr.Dataset(
+        {
+            "utci_c": (dims, utci(a, m, wind_speed_at_10m(w, 1.5), rh)),
+            "utci_c_se": (dims, np.ones(a.shape)),
+            "air_temp_c": (dims, a), "mrt_c": (dims, m), "wind_speed_m_s": (dims, w),
+            "rel_humidity_pct": (dims, rh), "outdoor_air_c": (dims, a),
+            "outdoor_rh_pct": (dims, rh),
+        },
+        coords={"time": t, "place": ids, "measured_indoor": ("place", np.zeros(6, bool))},
+    )  # fmt: skip
+    registry = pd.DataFrame(
+        {
+            "place_id": ids,
+            "kind": ["outdoor", "outdoor", "outdoor", "semi_outdoor", "indoor", "outdoor"],
+            "features": ["", "", "", "", "heating,cooling", ""],
+            "open_min": 0, "close_min": 1440, "months": "1-12", "public_access": True,
+            "status": ["existing"] * 5 + ["planned"], "valid_from": None, "valid_to": None,
+        }
+    )  # fmt: skip
+    return ds, registry
+
+
+@pytest.fixture(scope="module")
+def planning() -> dict[str, Any]:
+    return planning_setup()
+
+
+def planning_setup() -> dict[str, Any]:
+    """The fixture's conditions, registry, evaluator, counted places and baseline."""
+    ds, registry = planning_fixture()
+    evaluate = scenarios.reference_evaluator()
+    counted = registry.loc[registry["status"] == "existing", "place_id"].tolist()
+    p = dict(zip(counted, evaluate(ds.sel(place=counted), registry.iloc[:5]), strict=True))
+    return {"conditions": ds, "registry": registry, "evaluate": evaluate, "counted": counted,
+            "probabilities": p, "baseline_expected": sum(p.values())}  # fmt: skip
+
+
+def _run(planning: dict[str, Any], actions: list[scenarios.Action]) -> scenarios.ScenarioResult:
+    return scenarios.run_scenario(
+        planning["conditions"], planning["registry"], actions, planning["evaluate"],
+        counted=planning["counted"], baseline_expected=planning["baseline_expected"],
+        probabilities=planning["probabilities"],
+    )  # fmt: skip
+
+
+def test_scenario_contributions_add_up(planning: dict[str, Any]) -> None:
+    A = scenarios.Action
+    acts = [A("plaza", "warm_shelter"), A("new-park", "open"), A("new-park", "enclose"),
+            A("windy", "enclose"), A("park", "shade")]  # fmt: skip
+    r = _run(planning, acts)
+    assert r.before_expected == pytest.approx(planning["baseline_expected"])
+    steps = {(s["place_id"], s["action"]): s for s in r.steps}
+    assert r.after_expected == pytest.approx(
+        r.before_expected + sum(s["in_sequence"] for s in r.steps), abs=1e-3
+    )
+    assert r.steps[-1]["expected_after"] == pytest.approx(r.after_expected, abs=1e-3)
+    # different places are independent: alone = marginal = in sequence
+    s = steps[("windy", "enclose")]
+    assert s["alone"] == s["marginal"] == s["in_sequence"] > 0.5
+    # enclosing a planned place counts only once it is opened
+    assert steps[("new-park", "enclose")]["alone"] == 0.0
+    assert steps[("new-park", "enclose")]["in_sequence"] > 0.5
+    assert r.ratio_after > r.ratio_before
+    assert r.as_dict()["after"]["comfortable"] == r.after_comfortable
+
+
+def test_scenario_errors(planning: dict[str, Any]) -> None:
+    A = scenarios.Action
+    with pytest.raises(
+        ScenarioError, match="shade applies to outdoor places; this place is indoor"
+    ):
+        _run(planning, [A("mall", "shade")])
+    with pytest.raises(ScenarioError, match="open it in the same scenario with new-park:open"):
+        _run(planning, [A("new-park", "shade")])
+    with pytest.raises(ScenarioError, match="'zz' is not in the registry"):
+        _run(planning, [A("zz", "shade")])
+    with pytest.raises(ScenarioError, match="given twice"):
+        _run(planning, [A("park", "shade"), A("park", "shade")])
+    with pytest.raises(ScenarioError, match="open applies to planned places"):
+        _run(planning, [A("park", "open")])
+    with pytest.raises(ScenarioError, match="one --add after each --place"):
+        scenarios.parse_actions(["a", "b"], ["shade"])
+    with pytest.raises(ScenarioError, match="PLACE_ID:KEY"):
+        scenarios.parse_actions(pairs=["shade"])
