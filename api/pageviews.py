@@ -15,6 +15,12 @@ The counts feed the content-views KPI (``GET /v1/kpi``), which adds the logs to 
 (``kaiteki views compact``, also a step of ``kaiteki prepare``) folds the logs of finished days
 into that table, once: each folded log is recorded in the store's ``files`` table (kind
 ``page_views``) in the same transaction, and deleted after the commit.
+
+On a PostgreSQL store (``KAITEKI_STORE=postgresql://...``), which takes concurrent writers, a
+view is written to ``page_views`` directly: one upsert per view
+(``views = views + 1`` on the ``(day, page, simulated)`` key) on a connection kept per process.
+When the server does not answer (a restart), the view goes to the day's log instead, so no view
+is lost and none waits for the server; ``kaiteki views compact`` folds such logs later.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import hashlib
 import logging
 import os
 import re
+import threading
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -31,7 +38,8 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from sensors.store import Store
+from sensors.errors import StoreError
+from sensors.store import Store, is_postgres_url, store_exists, store_url
 
 log = logging.getLogger("kaiteki.api")
 
@@ -52,12 +60,63 @@ def log_dir(cache_dir: Path | str) -> Path:
     return Path(cache_dir) / "pageviews"
 
 
-def record_view(cache_dir: Path | str, page: str, day: dt.date | None = None) -> None:
+#: Upsert of one view on a PostgreSQL store.
+_UPSERT = (
+    "INSERT INTO page_views (day, page, views, simulated) VALUES (?, ?, 1, false) "
+    "ON CONFLICT (day, page, simulated) DO UPDATE SET views = page_views.views + 1"
+)
+
+
+class _StoreViews:
+    """The connection of this process that writes views into one PostgreSQL store."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.lock = threading.Lock()
+        self.store: Store | None = None
+
+    def add(self, page: str, day: dt.date) -> None:
+        """Add one view (raises :class:`StoreError` when the server does not answer)."""
+        import psycopg
+
+        with self.lock:
+            try:
+                if self.store is None:
+                    self.store = Store(self.url)
+                self.store.con.execute(_UPSERT, [day, page])
+            except (StoreError, psycopg.Error) as exc:
+                if self.store is not None:
+                    self.store.close()  # the next view reconnects
+                    self.store = None
+                if isinstance(exc, StoreError):
+                    raise
+                raise StoreError(f"page view not written to the PostgreSQL store: {exc}") from exc
+
+
+_store_views: dict[str, _StoreViews] = {}
+_store_views_lock = threading.Lock()
+
+
+def _views_of(store: Path | str) -> _StoreViews:
+    url = store_url(store)
+    with _store_views_lock:
+        if url not in _store_views:
+            _store_views[url] = _StoreViews(url)
+        return _store_views[url]
+
+
+def record_view(
+    cache_dir: Path | str,
+    page: str,
+    day: dt.date | None = None,
+    store: Path | str | None = None,
+) -> None:
     """
     Count one view of ``page`` on ``day`` (default: today in Asia/Tokyo).
 
-    One line is appended to the day's log; if that fails (disk full, read-only folder), a
-    warning is logged and the page is still served.
+    On a PostgreSQL ``store`` the view is upserted into ``page_views`` directly; otherwise (or
+    when that server does not answer) one line is appended to the day's log; if that fails
+    (disk full, read-only folder), a warning is logged and the page is still served.
 
     Parameters
     ----------
@@ -67,10 +126,18 @@ def record_view(cache_dir: Path | str, page: str, day: dt.date | None = None) ->
         The page path, e.g. ``/map/flow`` (one line: no newline or tab).
     day
         The day to count the view on.
+    store
+        The store (``KAITEKI_STORE``); only a PostgreSQL one is written to directly.
     """
     if not page or any(c in page for c in "\r\n\t"):
         raise ValueError(f"a counted page must be a one-line path such as /map/flow; got {page!r}")
     day = day or dt.datetime.now(TZ).date()
+    if store is not None and is_postgres_url(store):
+        try:
+            _views_of(store).add(page, day)
+            return
+        except StoreError as exc:
+            log.warning("page view of %s kept in the log: the store did not answer (%s)", page, exc)
     folder = log_dir(cache_dir)
     line = (page + "\n").encode("utf-8")
     try:
@@ -150,7 +217,7 @@ def daily_views(store_path: Path | str, cache_dir: Path | str) -> pd.DataFrame:
         The store cannot be opened (e.g. another process holds it for writing).
     """
     logged = logged_views(cache_dir)
-    if str(store_path) != ":memory:" and not Path(store_path).exists():
+    if not store_exists(store_path):
         return combine(logged)
     with Store(store_path, read_only=True) as store:
         return combine(stored_views(store), logged)
@@ -212,7 +279,7 @@ def compact(
                         con.execute(
                             "INSERT INTO page_views (day, page, views, simulated) "
                             "VALUES (?, ?, ?, false) ON CONFLICT (day, page, simulated) "
-                            "DO UPDATE SET views = views + excluded.views",
+                            "DO UPDATE SET views = page_views.views + excluded.views",
                             [day, page, n],
                         )
                     con.execute(

@@ -76,13 +76,13 @@ def load_daily_steps(
     """
     from comfort.steps import daily_steps
     from sensors.errors import StoreError
-    from sensors.store import Store
+    from sensors.store import Store, store_exists
 
     if source is not None:
         records = read_steps(source, pseudonym_key)
         where = str(source)
     else:
-        if store is None or (str(store) != ":memory:" and not Path(store).exists()):
+        if store is None or not store_exists(store):
             raise StoreError(
                 f"no store at {store}; ingest steps first (`kaiteki ingest steps FILE`) or "
                 "give a steps file."

@@ -46,6 +46,7 @@ __all__ = [
     "as_date",
     "is_busy_error",
     "is_postgres_url",
+    "store_exists",
     "store_url",
 ]
 
@@ -682,6 +683,22 @@ def is_postgres_url(path: str | Path) -> bool:
     False
     """
     return bool(_URL.match(str(path)))
+
+
+def store_exists(path: str | Path) -> bool:
+    """
+    Whether there is a store to read at ``path``: a PostgreSQL URL always names one (its
+    database is the server's business; opening it says when it cannot be reached), an in-memory
+    store too, a DuckDB file when the file exists.
+
+    Examples
+    --------
+    >>> store_exists("postgresql://postgres@127.0.0.1/kaiteki")
+    True
+    >>> store_exists("/no/such/folder/kaiteki.duckdb")
+    False
+    """
+    return is_postgres_url(path) or str(path) == ":memory:" or Path(path).exists()
 
 
 def store_url(path: str | Path) -> str:

@@ -44,10 +44,10 @@ def _who(who: str | None) -> str:
 
 def _read() -> Any:
     from sensors import registry
-    from sensors.store import Store
+    from sensors.store import Store, store_exists
 
-    path = Path(settings().store)
-    if str(path) != ":memory:" and not path.exists():
+    path = settings().store
+    if not store_exists(path):
         return registry.read_registry(None)
     with Store(path, read_only=True, wait_s=settings().store_wait_s) as store:
         return registry.read_registry(store if store.schema_version() else None)
@@ -116,7 +116,7 @@ def list_places(as_of: AsOfOption = None, as_json: JsonOption = False) -> None:
 def show(place_id: str, as_json: JsonOption = False) -> None:
     """One place with its change history."""
     from sensors import registry
-    from sensors.store import Store
+    from sensors.store import Store, store_exists
 
     reg = _read()
     row = reg[reg["place_id"] == place_id]
@@ -124,8 +124,8 @@ def show(place_id: str, as_json: JsonOption = False) -> None:
         raise PlacesError(f"no place {place_id!r}; `kaiteki places list` shows the ids.")
     rec = _records(row)[0]
     history: list[dict[str, Any]] = []
-    path = Path(settings().store)
-    if path.exists():
+    path = settings().store
+    if store_exists(path):
         with Store(path, read_only=True, wait_s=settings().store_wait_s) as store:
             log = registry.audit_log(store if store.schema_version() else None, place_id)
             history = [{k: str(v) if k == "changed_at" else v for k, v in r.items()}

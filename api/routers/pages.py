@@ -66,7 +66,7 @@ def render(
 ) -> HTMLResponse:
     """Render a page with the shared layout context (navigation, language switch, sources)."""
     if count_view is not None and settings is not None:
-        pageviews.record_view(settings.cache_dir, count_view)
+        pageviews.record_view(settings.cache_dir, count_view, store=settings.store)
     other = "en" if lang == "ja" else "ja"
     params = dict(request.query_params)
     params["lang"] = other
