@@ -191,8 +191,29 @@ def _steps_from(steps: pd.DataFrame, k_anonymity: int) -> dict[str, Any]:
         "start_year": years[0],
         "current_year": years[-1],
         **_records(pd.DataFrame([kpi]))[0],
+        "comparison": _steps_comparison(steps, years[0], years[-1], k_anonymity),
         "series": series,
     }
+
+
+def _steps_comparison(steps: pd.DataFrame, start: int, later: int, k: int) -> dict[str, Any]:
+    """
+    ``kaiteki kpi steps --baseline START --later LATER --json`` on the store's steps
+    (:func:`comfort.steps.steps_ratio`: same months, bootstrap interval, attrition, k-anonymous).
+    """
+    from comfort.errors import StepsPeriodError
+    from comfort.steps import daily_steps, parse_period, steps_ratio
+
+    clean = (
+        steps[steps["qc_flags"].fillna(0).astype("int64") == 0] if "qc_flags" in steps else steps
+    )
+    try:
+        result = steps_ratio(
+            daily_steps(clean), parse_period(str(start)), parse_period(str(later)), k=k
+        )
+    except StepsPeriodError as exc:
+        return {"available": False, "message": str(exc)}
+    return {"available": True, **result}
 
 
 def views_section(settings: Settings) -> dict[str, Any]:

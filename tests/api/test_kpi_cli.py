@@ -85,3 +85,19 @@ def test_scenario_errors(prepared: Settings) -> None:
     assert r.exit_code == 2 and "'nowhere' is not in the registry" in r.stderr
     r = runner.invoke(app, ["kpi", "plan", "--target", "50", "--json"])
     assert r.exit_code == 2 and "no plan from the menu" in r.stderr
+
+
+def test_v1_kpi_steps_carries_the_comparison() -> None:
+    from api.services.kpi import _steps_from
+
+    panel = synthetic_panel(n=40)
+    records = panel.rename(columns={"participant_id": "participant", "date": "time"})
+    records["time"] = records["time"].dt.tz_localize("Asia/Tokyo")
+    records["qc_flags"] = 0
+    body = _steps_from(records, 10)
+    c = body["comparison"]
+    assert c["available"] is True and c["method"] == "same_months"
+    assert c["ratio"] == pytest.approx(TRUE_RATIO, abs=0.04)
+    assert c["participants_both"] <= c["participants_baseline"]
+    one_year = records[records["time"].dt.year == 2021]
+    assert "comparison" not in _steps_from(one_year, 10)
