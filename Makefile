@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 NAME ?=
 
-.PHONY: install demo prepare test lint bench docs clean
+.PHONY: install demo prepare test lint bench docs clean live
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ prepare: install
 ## demo: install, prepare the embedded Sapporo data and serve the app on http://$(HOST):$(PORT)
 demo: prepare
 	$(KAITEKI) serve --host $(HOST) --port $(PORT)
+
+## live: local MQTT broker, a SIMULATED sensor network publishing now (SPEED=60 for 1 min/s),
+## the collector and the app; Ctrl-C stops all (docs/LIVE.md)
+live: prepare
+	bash scripts/live.sh
 
 ## test: install and run the whole suite
 test: install

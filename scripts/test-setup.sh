@@ -2,12 +2,15 @@
 # Installs what the test suite needs beyond Python packages (idempotent).
 # - Debian's chromium for the browser tests (tests/api/test_browser.py drive it headless with
 #   Playwright's Python API; Playwright never downloads a browser of its own);
-# - a Japanese font (IPA Gothic), so that screenshots of the Japanese pages show glyphs.
+# - a Japanese font (IPA Gothic), so that screenshots of the Japanese pages show glyphs;
+# - Debian's mosquitto MQTT broker: the collector tests start their own on free loopback ports
+#   (tests/sensors/test_collect_mqtt.py), `make live` too when none listens on 1883.
 set -euo pipefail
 
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -f /usr/share/fonts/opentype/ipafont-gothic/ipag.ttf ] || need+=(fonts-ipafont-gothic)
+[ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
 
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then

@@ -124,9 +124,11 @@ def mqtt(
     )  # fmt: skip
     after = None
     if update_field:
+        from api.cli.comfort_update import run_update
         from sensors.fieldupdate import PeriodicUpdate
 
-        after = PeriodicUpdate(s.store, s.cache_dir, every_s=s.field_update_s, say=_say)
+        hours = max(2, int(s.field_update_s // 3600) + 2)
+        after = PeriodicUpdate(lambda: run_update(hours), every_s=s.field_update_s, say=_say)
     collector = Collector(config, on_event=_say, after_batch=after)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: collector.stop())
@@ -137,7 +139,7 @@ def mqtt(
         "messages": stats.messages, "batches": stats.batches, "stored": stats.stored,
         "flagged": stats.flagged, "quarantined": stats.quarantined, "refused": stats.rejected,
         "duplicates": stats.duplicates, "connects": stats.connects,
-        "seconds": round(stats.seconds, 2),
+        "seconds": round(stats.seconds, 2), "seconds_busy": round(stats.busy_seconds, 3),
     }  # fmt: skip
     if as_json:
         print_json(totals)

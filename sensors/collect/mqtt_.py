@@ -106,6 +106,8 @@ class CollectStats:
     duplicates: int = 0
     connects: int = 0
     seconds: float = 0.0
+    #: from the first message received to the last batch committed (s)
+    busy_seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
 
     def add(self, r: BatchReport) -> None:
@@ -159,6 +161,7 @@ class Collector:
         self._generation = 0
         self._subscribed = threading.Event()
         self._last_message = time.monotonic()
+        self._first_message: float | None = None
         self._client = self._make_client()
 
     # -- client -----------------------------------------------------------------------------
@@ -216,6 +219,8 @@ class Collector:
         received = Received(message.topic, bytes(message.payload), now_utc())
         self._queue.append(_Pending(self._generation, message.mid, message.qos, received))
         self._last_message = time.monotonic()
+        if self._first_message is None:
+            self._first_message = self._last_message
         if len(self._queue) >= self.config.batch_size:
             self._arrived.set()
 
@@ -237,6 +242,8 @@ class Collector:
         """
         cfg = self.config
         t0 = time.monotonic()
+        import sensors.ingest  # noqa: F401  (the data stack loads before messages arrive)
+
         self._client.connect_async(
             self._host, self._port, keepalive=30, clean_start=False,
             properties=self._connect_properties(),
@@ -318,6 +325,8 @@ class Collector:
                 if p.qos > 0 and p.generation == current:
                     self._client.ack(p.mid, p.qos)
             self.stats.add(report)
+            if self._first_message is not None:
+                self.stats.busy_seconds = time.monotonic() - self._first_message
             self._say(
                 f"batch {self.stats.batches}: {report.messages} messages, {report.stored} rows "
                 f"stored ({report.flagged} flagged), {report.quarantined} rows quarantined, "

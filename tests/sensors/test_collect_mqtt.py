@@ -62,6 +62,14 @@ def _wait_text(path: Path, text: str, proc: subprocess.Popen[str], timeout_s: fl
     raise AssertionError(f"no {text!r} from the collector in {timeout_s} s: {path.read_text()}")
 
 
+def _kill(proc: subprocess.Popen[str]) -> None:
+    """kill -9, then close our end of its stdout pipe."""
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    if proc.stdout is not None:
+        proc.stdout.close()
+
+
 def _count(tmp: Path, sql: str) -> int:
     with Store(tmp / "store.duckdb", read_only=True, wait_s=30) as s:
         row = s.con.execute(sql).fetchone()
@@ -113,8 +121,29 @@ def test_thousand_readings_stored_with_qc(tmp_path: Path) -> None:
     flagged = rows[rows["qc_flags"] != 0]
     assert set(flagged["sensor_id"]) == {"T9"} and len(flagged) == 5
     assert int(keys["n"][0]) == int(keys["k"][0]) == 1000
-    newest = rows.sort_values("time").iloc[-1]
-    assert newest["time"] == rows["time"].max()
+    # and they are served by the SensorThings API, newest first
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from api.routers import sta
+    from api.settings import Settings, get_settings
+
+    app = FastAPI()
+    sta.install(app)
+    app.dependency_overrides[get_settings] = lambda: Settings(store=tmp_path / "store.duckdb")
+    with TestClient(app) as client:
+        streams = client.get("/sta/v1.1/Datastreams", params={"$top": "100"}).json()["value"]
+        air = next(d for d in streams if d["name"] == "T9 air_temp_c")
+        obs = client.get(
+            f"/sta/v1.1/Datastreams({air['@iot.id']})/Observations",
+            params={"$orderby": "phenomenonTime desc", "$top": "10"},
+        ).json()["value"]
+    assert [o["result"] for o in obs] == [99.0] * 5
+    assert all(o["resultQuality"]["qc_flags"] != 0 for o in obs)
+    client_times = [o["phenomenonTime"] for o in obs]
+    assert client_times == sorted(client_times, reverse=True)
+    newest = rows[rows["sensor_id"] == "T9"]["time"].max()
+    assert client_times[0] == newest.tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _malformed(topic: str) -> list[tuple[str, bytes, str]]:
@@ -214,25 +243,28 @@ def test_malformed_messages_quarantined_collector_keeps_running(tmp_path: Path) 
 @pytest.mark.slow
 def test_kill9_campaign_no_loss_no_duplicates(tmp_path: Path) -> None:
     """kill -9 the collector ≥ 30 times while 100,000 messages stream in: exactly 100,000
-    readings at the end."""
+    readings at the end. Each run is killed at a random moment after its first commit (so
+    every run both stores and loses work in flight)."""
     n_messages, n_kills = 100_000, 30
     rng = random.Random(14)
     with broker(tmp_path / "broker") as b:
         # the persistent session exists before the stream starts
         proc, err = _collector(tmp_path, b.url, "kaiteki/thermal/#", log="first")
         _wait_text(err, "subscribed", proc)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        _kill(proc)
         payloads = [reading(i, f"K{i % 50:02d}") for i in range(n_messages)]
         pub = threading.Thread(target=publish, args=(b.port, "kaiteki/thermal/k", payloads))
         pub.start()
         kills = 0
         while kills < n_kills:
-            proc, err = _collector(tmp_path, b.url, "kaiteki/thermal/#", log=f"run{kills}")
-            _wait_text(err, "subscribed", proc)
-            time.sleep(rng.uniform(0.1, 0.6))
-            proc.send_signal(signal.SIGKILL)
-            proc.wait()
+            proc, err = _collector(
+                tmp_path, b.url, "kaiteki/thermal/#", "--batch-size", "1000",
+                "--batch-seconds", "0.2", log=f"run{kills}",
+            )  # fmt: skip
+            # at a random moment of the stream: while receiving, committing or acknowledging
+            _wait_text(err, "batch 1:" if pub.is_alive() else "subscribed", proc)
+            time.sleep(rng.uniform(0.0, 0.5))
+            _kill(proc)
             kills += 1
         pub.join(timeout=300)
         assert not pub.is_alive()
