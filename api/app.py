@@ -8,7 +8,8 @@ one error boundary for everything else (a generic 500 with a request id), authen
 write endpoints before their body is read, a request body size limit (413) and read timeout
 (408), security headers and a Content-Security-Policy on every response (errors and 500s
 included), CORS only for the origins in ``KAITEKI_CORS_ORIGINS`` (default: same origin only),
-Leaflet and the page assets served from ``/static`` (no CDN), OpenAPI docs at ``/docs``. Logging
+Leaflet and the page assets served from ``/static`` (no CDN), OpenAPI docs at ``/docs`` and
+``/redoc`` from vendored Swagger UI and ReDoc assets (:func:`install_docs`). Logging
 is configured here and in the CLI entry point only. The app's inputs are one
 :class:`api.resources.Resources` on ``app.state.resources`` (routes take it as
 ``api.deps.ResourcesDep``); the lifespan loads the cheap ones, reads the key, registry and
@@ -90,7 +91,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await run_in_threadpool(ingest_ctx.writer.stop)
 
-    app = FastAPI(title="kaiteki", description=DESCRIPTION, version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="kaiteki",
+        description=DESCRIPTION,
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.ingest = ingest_ctx
     app.state.resources = app_resources
     if settings is not None:
@@ -119,4 +127,50 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router, responses=error_responses(404, 422, 500, 503))
     app.include_router(ingest.router, responses=error_responses(400, 401, 408, 413, 422, 500, 503))
     sta.install(app)
+    install_docs(app)
     return app
+
+
+def install_docs(app: FastAPI) -> None:
+    """
+    ``/docs`` (Swagger UI) and ``/redoc`` (ReDoc) from the app's own static files.
+
+    The scripts and styles are the npm packages ``swagger-ui-dist`` and ``redoc`` vendored into
+    ``maps/static/vendor/`` by ``scripts/vendor-docs-assets.sh`` (versions in its ``VERSIONS``
+    file), so the docs work with no network.
+    """
+    from fastapi.openapi.docs import (
+        get_redoc_html,
+        get_swagger_ui_html,
+        get_swagger_ui_oauth2_redirect_html,
+    )
+    from fastapi.responses import HTMLResponse
+
+    vendor = f"{STATIC_URL}/vendor"
+    openapi_url = app.openapi_url or "/openapi.json"
+    oauth2_redirect = "/docs/oauth2-redirect"
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=openapi_url,
+            title=f"{app.title} — API",
+            swagger_js_url=f"{vendor}/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url=f"{vendor}/swagger-ui/swagger-ui.css",
+            swagger_favicon_url=f"{vendor}/swagger-ui/favicon-32x32.png",
+            oauth2_redirect_url=oauth2_redirect,
+        )
+
+    @app.get(oauth2_redirect, include_in_schema=False)
+    def swagger_ui_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url=openapi_url,
+            title=f"{app.title} — API (ReDoc)",
+            redoc_js_url=f"{vendor}/redoc/redoc.standalone.js",
+            redoc_favicon_url=f"{vendor}/swagger-ui/favicon-32x32.png",
+            with_google_fonts=False,
+        )
