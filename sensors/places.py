@@ -368,4 +368,6 @@ def load_places(path: str | Path | None = None) -> gpd.GeoDataFrame:
     for col in ("level", "open_min", "close_min"):
         gdf[col] = gdf[col].astype(int)
     gdf = gpd.GeoDataFrame(check_registry(gdf, where=p.name), geometry="geometry", crs=gdf.crs)
+    for col in ("valid_from", "valid_to"):  # ISO text (or None): every export format keeps it
+        gdf[col] = pd.Series([None if d is None else d.isoformat() for d in gdf[col]], dtype="str")
     return gdf[[*REGISTRY_COLUMNS, "geometry"]].reset_index(drop=True)

@@ -65,7 +65,10 @@ def _frame(rows: pd.DataFrame) -> gpd.GeoDataFrame:
     table = rows.drop(columns=["geometry_wkt", "lon", "lat", "updated_at"], errors="ignore")
     table["indoor"] = table["kind"] == "indoor"
     for col in ("valid_from", "valid_to"):
-        table[col] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in table[col]]
+        table[col] = pd.Series(
+            [None if pd.isna(v) else pd.Timestamp(v).date().isoformat() for v in table[col]],
+            dtype="str",
+        )
     gdf = gpd.GeoDataFrame(table, geometry=geoms, crs="EPSG:4326")
     return gdf[[*REGISTRY_COLUMNS, "geometry"]].reset_index(drop=True)
 

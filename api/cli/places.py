@@ -79,6 +79,7 @@ def _records(frame: Any) -> list[dict[str, Any]]:
     ):
         clean = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in rec.items()}
         clean = {k: (v.item() if hasattr(v, "item") else v) for k, v in clean.items()}
+        clean = {k: (None if isinstance(v, float) and v != v else v) for k, v in clean.items()}
         c = geom.centroid
         clean.update(lon=round(c.x, 7), lat=round(c.y, 7))
         out.append(clean)
