@@ -4,13 +4,16 @@
 #   Playwright's Python API; Playwright never downloads a browser of its own);
 # - a Japanese font (IPA Gothic), so that screenshots of the Japanese pages show glyphs;
 # - Debian's mosquitto MQTT broker: the collector tests start their own on free loopback ports
-#   (tests/sensors/test_collect_mqtt.py), `make live` too when none listens on 1883.
+#   (tests/sensors/test_collect_mqtt.py), `make live` too when none listens on 1883;
+# - Debian's nodejs/npm and the npm test tools pinned in tests/package.json (axe-core for the
+#   accessibility tests, Lighthouse for bench/pages.py) into tests/node_modules.
 set -euo pipefail
 
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -f /usr/share/fonts/opentype/ipafont-gothic/ipag.ttf ] || need+=(fonts-ipafont-gothic)
 [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
+command -v npm >/dev/null || need+=(nodejs npm)
 
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
@@ -23,6 +26,17 @@ if [ ${#need[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y "${need[@]}"
 fi
 /usr/bin/chromium --version
+
+# axe-core (tests/api/test_a11y.py injects it into every page) and Lighthouse (bench/pages.py),
+# pinned in tests/package.json and tests/package-lock.json, installed into tests/node_modules
+# with `npm ci`; reinstalled only when the lock file changed (its digest is kept beside).
+npm_dir="$(cd "$(dirname "$0")/.." && pwd)/tests"
+lock_digest=$(sha256sum "$npm_dir/package-lock.json" | cut -d' ' -f1)
+if [ "$(cat "$npm_dir/node_modules/.kaiteki-lock.sha256" 2>/dev/null)" != "$lock_digest" ]; then
+    echo "test-setup: installing the npm test tools (axe-core, lighthouse) into tests/node_modules"
+    (cd "$npm_dir" && npm ci --no-audit --no-fund --ignore-scripts)
+    echo "$lock_digest" > "$npm_dir/node_modules/.kaiteki-lock.sha256"
+fi
 
 # PostgreSQL 15 + PostGIS for the store tests (tests/sensors/conftest.py): when nothing answers
 # on 127.0.0.1:5432, install Debian's postgresql and start a cluster (trust auth on the
