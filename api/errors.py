@@ -10,6 +10,12 @@ unusable) is a 503 with ``Retry-After`` and a message without paths or process i
 else escapes to :class:`api.middleware.ErrorBoundaryMiddleware`, the one error boundary: a
 generic 500 (:func:`internal_error_body`) with the request id, the traceback in the server log
 only.
+
+Errors speak the request's language (``?lang=`` or ``Accept-Language``,
+:func:`api.i18n.negotiate`): in Japanese, ``message`` comes from the catalogue
+(:data:`ERROR_MESSAGE_KEYS`, texts in ``api.i18n``) and the English detail moves to
+``developer_message``. A browser asking for a page that does not exist (``Accept: text/html``,
+outside ``/v1``) gets the HTML 404 page in its language; API clients still get JSON.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from comfort.errors import ComfortError
@@ -156,9 +162,75 @@ def internal_error_body(request_id: str | None) -> dict[str, object]:
     }
 
 
+#: The catalogue key (``api.i18n``) of each error code, then of each status.
+ERROR_MESSAGE_KEYS: dict[str | int, str] = {
+    "NotFoundError": "err_not_found",
+    "ValidationError": "err_invalid",
+    "BadRequestError": "err_invalid",
+    "RoutingError": "err_no_route",
+    "NotPreparedError": "err_not_prepared",
+    "StoreBusyError": "err_busy",
+    "AuthError": "err_auth",
+    "BatchTooLargeError": "err_too_large",
+    "InternalError": "err_internal",
+    400: "err_bad_request",
+    401: "err_auth",
+    404: "err_not_found",
+    413: "err_too_large",
+    422: "err_invalid",
+    500: "err_internal",
+    503: "err_not_prepared",
+}
+
+
+def request_language(request: Request) -> str:
+    """``ja`` or ``en`` for a request: ``?lang=``, then ``Accept-Language``, else English."""
+    from api.i18n import negotiate
+
+    return negotiate(request.query_params.get("lang"), request.headers.get("accept-language"))
+
+
+def localised(body: dict[str, Any], lang: str) -> dict[str, Any]:
+    """
+    An error body in ``lang``: in Japanese the catalogue's message, the English one kept in
+    ``developer_message``; in English unchanged.
+
+    Examples
+    --------
+    >>> b = localised({"error": "NotFoundError", "message": "no course 'x'", "status": 404}, "ja")
+    >>> b["message"], b["developer_message"]
+    ('見つかりません。アドレスを確認してください。', "no course 'x'")
+    """
+    if lang != "ja":
+        return body
+    from api.i18n import translator
+
+    key = ERROR_MESSAGE_KEYS.get(str(body.get("error"))) or ERROR_MESSAGE_KEYS.get(
+        int(body.get("status") or 500), "err_internal"
+    )
+    text = translator(lang)(key, request_id=body.get("request_id") or "")
+    return {**body, "message": text, "developer_message": body.get("message")}
+
+
+def wants_html(request: Request) -> bool:
+    """Whether a request comes from a browser page (``Accept: text/html``), not an API client."""
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept and not request.url.path.startswith("/v1/")
+
+
 def request_id_of(request: Request) -> str | None:
     """The id :class:`api.middleware.ErrorBoundaryMiddleware` gave the request, if any."""
     return getattr(request.state, "request_id", None)
+
+
+def not_found_page(request: Request) -> Response:
+    """The HTML 404 page in the request's language (``api/templates/404.html``)."""
+    from api.layout import render
+
+    lang = request_language(request)
+    page = render(request, "404.html", lang, active="")
+    page.status_code = 404
+    return page
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -168,7 +240,7 @@ def install_error_handlers(app: FastAPI) -> None:
     security headers (a handler registered for ``Exception`` would answer outside them).
     """
 
-    async def domain_error(request: Request, exc: Exception) -> JSONResponse:
+    async def domain_error(request: Request, exc: Exception) -> Response:
         status = status_for(exc)
         rid = request_id_of(request)
         headers = None
@@ -177,16 +249,22 @@ def install_error_handlers(app: FastAPI) -> None:
                       request.url.path, rid, exc, exc.__cause__)  # fmt: skip
         if status == 503:
             headers = {"Retry-After": str(RETRY_AFTER_S)}
-        return JSONResponse(error_body(exc, status, rid), status_code=status, headers=headers)
+        if status == 404 and wants_html(request):
+            return not_found_page(request)
+        body = localised(error_body(exc, status, rid), request_language(request))
+        return JSONResponse(body, status_code=status, headers=headers)
 
-    async def http_error(request: Request, exc: Exception) -> JSONResponse:
+    async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == 404 and wants_html(request):
+            return not_found_page(request)
+        body = {"error": "HTTPError", "message": str(exc.detail), "status": exc.status_code,
+                "request_id": request_id_of(request)}  # fmt: skip
         return JSONResponse(
-            {"error": "HTTPError", "message": str(exc.detail), "status": exc.status_code,
-             "request_id": request_id_of(request)},
+            localised(body, request_language(request)),
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
-        )  # fmt: skip
+        )
 
     async def validation_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
@@ -194,18 +272,16 @@ def install_error_handlers(app: FastAPI) -> None:
             f"{'.'.join(str(p) for p in err.get('loc', ()))}: {err.get('msg', '')}"
             for err in exc.errors()
         ]
-        return JSONResponse(
-            {
-                "error": "ValidationError",
-                "message": "invalid request: " + "; ".join(problems),
-                "status": 422,
-                "request_id": request_id_of(request),
-                "detail": [
-                    {"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()
-                ],
-            },
-            status_code=422,
-        )
+        body = {
+            "error": "ValidationError",
+            "message": "invalid request: " + "; ".join(problems),
+            "status": 422,
+            "request_id": request_id_of(request),
+            "detail": [
+                {"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()
+            ],
+        }
+        return JSONResponse(localised(body, request_language(request)), status_code=422)
 
     for cls in (ComfortError, SensorsError, ApiError):
         app.add_exception_handler(cls, domain_error)

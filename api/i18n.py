@@ -234,7 +234,183 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Closed at this hour: {names}.",
         "ja": "この時間は閉鎖中：{names}。",
     },
+    # the five-level comfort scale (comfort.advice) and its advice
+    "comfort_scale": {"en": "How it feels", "ja": "体感の目安"},
+    "level_very_cold": {"en": "Very cold", "ja": "とても寒い"},
+    "level_cold": {"en": "Cold", "ja": "寒い"},
+    "level_comfortable": {"en": "Comfortable", "ja": "快適"},
+    "level_hot": {"en": "Hot", "ja": "暑い"},
+    "level_very_hot": {"en": "Very hot", "ja": "とても暑い"},
+    "advice_very_cold": {
+        "en": "Take the underground walkways.",
+        "ja": "地下がおすすめ",
+    },
+    "advice_cold": {
+        "en": "Choose sunny, sheltered streets; dress warmly.",
+        "ja": "日なたの道を選んで、暖かい服装で",
+    },
+    "advice_comfortable": {"en": "Any street is pleasant.", "ja": "どの道も気持ちよく歩けます"},
+    "advice_hot": {"en": "Choose the shade.", "ja": "日陰を選んで"},
+    "advice_very_hot": {
+        "en": "Take the underground walkways or stay indoors; drink water.",
+        "ja": "地下か屋内がおすすめ、水分補給を",
+    },
+    # the route result card
+    "route_card": {"en": "Your route", "ja": "ルート"},
+    "card_minutes": {"en": "{n} min", "ja": "{n} 分"},
+    "card_steps": {"en": "{n} steps", "ja": "{n} 歩"},
+    "card_kcal": {"en": "{n} kcal", "ja": "{n} キロカロリー"},
+    "card_cold": {
+        "en": "Cold stress: {route} min (shortest route: {shortest} min)",
+        "ja": "寒さのストレス：{route} 分（最短ルート：{shortest} 分）",
+    },
+    "card_heat": {
+        "en": "Heat stress: {route} min (shortest route: {shortest} min)",
+        "ja": "暑さのストレス：{route} 分（最短ルート：{shortest} 分）",
+    },
+    "card_no_stress": {
+        "en": "No thermal stress: {route} min (shortest route: {shortest} min)",
+        "ja": "熱ストレスなし：{route} 分（最短ルート：{shortest} 分）",
+    },
+    "card_walkways": {"en": "Walkways used", "ja": "利用する地下歩行空間"},
+    "card_no_walkways": {"en": "No walkway on this route.", "ja": "地下歩行空間は通りません。"},
+    "card_snow": {"en": "Snow depth {cm} cm", "ja": "積雪 {cm} cm"},
+    "card_closed": {
+        "en": "The walkways are closed at this hour ({names}): the route stays on the surface.",
+        "ja": "この時間は地下歩行空間が閉鎖中です（{names}）。地上のルートです。",
+    },
+    "card_turns": {"en": "Directions", "ja": "道順"},
+    "card_vs_shortest": {
+        "en": "Shortest route: {km} · {minutes} min",
+        "ja": "最短ルート：{km}・{minutes} 分",
+    },
+    "why_shortest": {
+        "en": "The shortest route, by distance only.",
+        "ja": "距離だけで選んだ最短ルートです。",
+    },
+    "why_same": {
+        "en": "The shortest route is also the most comfortable one now.",
+        "ja": "今は最短ルートがいちばん快適なルートでもあります。",
+    },
+    "why_less_stress": {
+        "en": "Chosen because it spends {saved} fewer minutes in thermal stress than the shortest route, for {extra} more minutes of walking.",
+        "ja": "最短ルートより熱ストレスの時間が {saved} 分短いため選びました（歩く時間は {extra} 分長くなります）。",
+    },
+    "why_underground": {
+        "en": "Chosen because {pct}% of it is underground, out of the snow and wind.",
+        "ja": "{pct}% が地下で、雪や風を避けられるため選びました。",
+    },
+    "why_closed": {
+        "en": "The walkways are closed at this hour, so the route stays on the surface.",
+        "ja": "地下歩行空間が閉鎖中のため、地上を通るルートです。",
+    },
+    "why_no_field": {
+        "en": "No comfort data for this hour: the route is chosen by distance.",
+        "ja": "この時間の快適性データがないため、距離で選んだルートです。",
+    },
+    "unnamed_street": {"en": "an unnamed street", "ja": "名称のない道"},
+    "turn_depart": {"en": "Start on {name}", "ja": "{name}を出発"},
+    "turn_straight": {"en": "Continue onto {name}", "ja": "直進して{name}へ"},
+    "turn_slight_left": {"en": "Bear left onto {name}", "ja": "やや左へ進み{name}へ"},
+    "turn_left": {"en": "Turn left onto {name}", "ja": "左折して{name}へ"},
+    "turn_sharp_left": {"en": "Turn sharp left onto {name}", "ja": "左に大きく曲がり{name}へ"},
+    "turn_slight_right": {"en": "Bear right onto {name}", "ja": "やや右へ進み{name}へ"},
+    "turn_right": {"en": "Turn right onto {name}", "ja": "右折して{name}へ"},
+    "turn_sharp_right": {"en": "Turn sharp right onto {name}", "ja": "右に大きく曲がり{name}へ"},
+    "turn_uturn": {"en": "Turn back onto {name}", "ja": "引き返して{name}へ"},
+    "turn_enter_walkway": {"en": "Go down into {name}", "ja": "{name}へ下りる"},
+    "turn_leave_walkway": {"en": "Go up to {name}", "ja": "地上に出て{name}へ"},
+    "turn_arrive": {"en": "Arrive", "ja": "到着"},
+    "conditions_at": {
+        "en": "Conditions of {when} (comfort field {year}).",
+        "ja": "{when}の状況（{year}年の快適性データ）。",
+    },
+    "comfort_field_of": {"en": "comfort field {year}", "ja": "{year}年の快適性データ"},
+    "data_age": {
+        "en": "Newest data: {minutes} min old.",
+        "ja": "最新データは{minutes}分前のものです。",
+    },
+    "err_internal_short": {
+        "en": "The route could not be computed: try again.",
+        "ja": "ルートを計算できませんでした。もう一度お試しください。",
+    },
+    "locate_me": {"en": "My location", "ja": "現在地"},
+    "search_landmark": {"en": "Find a place", "ja": "場所を探す"},
+    "search_placeholder": {"en": "e.g. TV Tower", "ja": "例：テレビ塔"},
+    "search_none": {"en": "No landmark matches.", "ja": "該当する場所がありません。"},
+    "set_start": {"en": "Set as start", "ja": "出発地にする"},
+    "set_end": {"en": "Set as destination", "ja": "目的地にする"},
+    "locate_failed": {
+        "en": "Your location is not available.",
+        "ja": "現在地を取得できませんでした。",
+    },
+    "route_working": {"en": "Searching…", "ja": "検索中…"},
+    "now_label": {"en": "Now", "ja": "現在"},
+    "datetime_fmt": {"en": "{month}/{day} {hour}:00", "ja": "{month}月{day}日 {hour}時"},
+    # errors (api.errors): one message per error code, in the request's language
+    "err_not_found": {
+        "en": "Not found: check the address.",
+        "ja": "見つかりません。アドレスを確認してください。",
+    },
+    "err_page_not_found": {
+        "en": "This page does not exist.",
+        "ja": "このページはありません。",
+    },
+    "err_back_home": {"en": "Back to the start page", "ja": "トップページへ戻る"},
+    "err_invalid": {
+        "en": "A value in the request is not usable: check it and try again.",
+        "ja": "入力値が正しくありません。確認してもう一度お試しください。",
+    },
+    "err_no_route": {
+        "en": "No walking route between these points at this time: pick points closer to the streets.",
+        "ja": "この時間、この2地点を結ぶ徒歩ルートが見つかりません。通りの近くを選んでください。",
+    },
+    "err_not_prepared": {
+        "en": "The data this needs is not prepared yet: try again later.",
+        "ja": "必要なデータがまだ準備されていません。しばらくしてからお試しください。",
+    },
+    "err_busy": {
+        "en": "The server is busy: try again in a moment.",
+        "ja": "サーバーが混み合っています。少し待ってからお試しください。",
+    },
+    "err_auth": {
+        "en": "An API key is missing or not valid.",
+        "ja": "APIキーがないか、無効です。",
+    },
+    "err_too_large": {
+        "en": "The request is too large: split it.",
+        "ja": "リクエストが大きすぎます。分けて送ってください。",
+    },
+    "err_internal": {
+        "en": "Internal error: the server log has the details under request id {request_id}.",
+        "ja": "内部エラーが発生しました（リクエスト番号 {request_id}）。",
+    },
+    "err_bad_request": {
+        "en": "The request could not be read.",
+        "ja": "リクエストを読み取れませんでした。",
+    },
 }
+
+#: Japanese names of the walkways (the graph's ``name_ja``, sensors.area), by English name.
+WALKWAY_NAMES_JA = {
+    "Chi-Ka-Ho": "札幌駅前通地下歩行空間（チ・カ・ホ）",
+    "Odori concourse": "大通駅コンコース",
+    "Pole Town": "さっぽろ地下街ポールタウン",
+    "Aurora Town": "さっぽろ地下街オーロラタウン",
+}
+
+
+def walkway_name(name_en: str, lang: str) -> str:
+    """
+    A walkway's name in ``lang``.
+
+    Examples
+    --------
+    >>> walkway_name("Pole Town", "ja")
+    'さっぽろ地下街ポールタウン'
+    """
+    return WALKWAY_NAMES_JA.get(name_en, name_en) if lang == "ja" else name_en
+
 
 # Season labels come from the one season naming (comfort.constants): ``season_<code>``.
 MESSAGES.update({f"season_{code}": dict(names) for code, names in SEASON_NAMES.items()})
@@ -343,5 +519,79 @@ def condition_notes(conditions: Mapping[str, Any], lang: str) -> list[str]:
         notes.append(t(f"cond_weather_{weather_source}"))
     closed = conditions.get("walkways_closed") or []
     if closed:
-        notes.append(t("cond_walkways_closed", names=", ".join(closed)))
+        sep = "、" if lang == "ja" else ", "
+        names = sep.join(walkway_name(n, lang) for n in closed)
+        notes.append(t("cond_walkways_closed", names=names))
     return notes
+
+
+def turn_text(turn: Mapping[str, Any], lang: str) -> str:
+    """
+    One turn instruction (:meth:`comfort.routing.Turn.to_dict`) as a sentence in ``lang``.
+
+    Examples
+    --------
+    >>> turn_text({"action": "left", "name_ja": "北1条通", "name_en": "Kita 1-jo-dori"}, "ja")
+    '左折して北1条通へ'
+    >>> turn_text({"action": "arrive", "name_ja": "", "name_en": ""}, "en")
+    'Arrive'
+    """
+    t = translator(lang)
+    name = turn.get("name_ja" if lang == "ja" else "name_en") or t("unnamed_street")
+    return t(f"turn_{turn['action']}", name=name)
+
+
+def route_reason_text(reason: Mapping[str, Any], lang: str) -> str:
+    """
+    The sentence saying why a route was chosen, from its reason code and figures.
+
+    Examples
+    --------
+    >>> route_reason_text({"code": "less_stress", "saved": 12, "extra": 3}, "en")[:40]
+    'Chosen because it spends 12 fewer minute'
+    """
+    fields = {k: v for k, v in reason.items() if k != "code"}
+    return translator(lang)(f"why_{reason['code']}", **fields)
+
+
+def format_int(n: float) -> str:
+    """
+    A count with thousands separators, as every page writes it (``2,123``).
+
+    Examples
+    --------
+    >>> format_int(2123.4)
+    '2,123'
+    """
+    return f"{round(n):,}"
+
+
+def format_km(length_m: float) -> str:
+    """
+    A distance in km with two decimals (``1.99 km``); under 1 km in whole metres.
+
+    Examples
+    --------
+    >>> format_km(1986.0), format_km(480.4)
+    ('1.99 km', '480 m')
+    """
+    if length_m < 1000:
+        return f"{round(length_m)} m"
+    return f"{length_m / 1000:.2f} km"
+
+
+def format_datetime(when: Any, lang: str) -> str:
+    """
+    A date and hour as every page writes it (``11月27日 21時``, ``11/27 21:00``).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> format_datetime(dt.datetime(2026, 11, 27, 21, 5), "ja")
+    '11月27日 21時'
+    """
+    return translator(lang)("datetime_fmt", month=when.month, day=when.day, hour=when.hour)
+
+
+#: The formatting helpers every template gets (the same rules as ``maps/static/kaiteki/format.js``).
+FORMATTERS = {"int": format_int, "km": format_km, "datetime": format_datetime}

@@ -21,6 +21,13 @@ class ErrorOut(BaseModel):
         default=None,
         description="Request validation errors only: one entry per problem (loc, msg).",
     )
+    developer_message: str | None = Field(
+        default=None,
+        description=(
+            "The English detail for developers when ``message`` is in another language "
+            "(``?lang=ja`` or ``Accept-Language: ja``)."
+        ),
+    )
 
 
 class RouteFiguresOut(BaseModel):
@@ -71,8 +78,60 @@ class ConditionsOut(BaseModel):
     )
 
 
+class TurnOut(BaseModel):
+    """One turn instruction of a route (docs/STREET_NAMES.md for the street names)."""
+
+    action: str = Field(description="depart, straight, left, right, ..., enter_walkway, arrive.")
+    name_ja: str
+    name_en: str
+    length_m: float = Field(description="Length of the leg after the turn (m).")
+    angle_deg: float = Field(description="Change of bearing (degrees, + to the right).")
+    indoor: bool
+    text: str = Field(description="The instruction as a sentence in the request's language.")
+
+
+class WalkwayNameOut(BaseModel):
+    """A walkway used by a route."""
+
+    name_ja: str
+    name_en: str
+
+
+class StressMinutesOut(BaseModel):
+    """Minutes in cold stress, heat stress and without thermal stress (min)."""
+
+    cold: float
+    heat: float
+    no_stress: float
+
+
+class RouteStressOut(BaseModel):
+    """Stress minutes of the route and of the shortest route (None without a comfort field)."""
+
+    route: StressMinutesOut | None
+    shortest: StressMinutesOut | None
+
+
+class RouteReasonOut(BaseModel):
+    """Why the route was chosen: a code and a sentence in the request's language."""
+
+    code: Literal["shortest", "same", "less_stress", "underground", "closed", "no_field"]
+    text: str
+    saved: int | None = Field(default=None, description="Stress minutes saved (less_stress).")
+    extra: int | None = Field(default=None, description="Extra walking minutes (less_stress).")
+    pct: int | None = Field(default=None, description="Underground share, % (underground).")
+
+
 class RouteOut(RouteFiguresOut):
-    """A route and the shortest route for comparison."""
+    """A route and the shortest route for comparison, with the result card's parts."""
+
+    energy_kcal: float = Field(description="Energy of the walk (kcal, 3.5 MET, 60 kg).")
+    stress_minutes: RouteStressOut
+    walkways_used: list[WalkwayNameOut]
+    walkways_closed: list[WalkwayNameOut] = Field(description="Walkways closed at that time.")
+    turns: list[TurnOut]
+    reason: RouteReasonOut
+    lang: str = Field(description="Language of the sentences (ja or en).")
 
     shortest: RouteFiguresOut
     mode: str

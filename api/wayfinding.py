@@ -9,15 +9,139 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from api.clock import parse_at
 from api.errors import BadRequestError
+from api.i18n import WALKWAY_NAMES_JA, route_reason_text, turn_text
 from api.resources import Resources
 from api.schemas import RouteOut
 from comfort import conditions as cond_engine
 from comfort import routing
+from comfort.advice import comfort_level
 from comfort.conditions import CATEGORY_KEYS, Conditions
+from sensors.courses import energy_kcal
 
-__all__ = ["isochrone_answer", "parse_at", "route_answer", "route_json"]
+__all__ = ["isochrone_answer", "parse_at", "route_answer", "route_card", "route_json"]
+
+#: Per-edge (name_ja, name_en) arrays of a compiled graph, by ``id`` (the graph is kept too,
+#: so the id cannot be reused while the entry lives).
+_EDGE_NAMES: dict[
+    int, tuple[routing.CompiledGraph, npt.NDArray[np.object_], npt.NDArray[np.object_]]
+] = {}
+
+
+def edge_names(
+    res: Resources, cg: routing.CompiledGraph
+) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]:
+    """
+    The Japanese and English name of every directed edge of ``cg``, from the graph's
+    ``name_ja``/``name_en`` edge attributes (docs/STREET_NAMES.md); a graph without them (one
+    built from OpenStreetMap) gives its ``name`` in both.
+    """
+    hit = _EDGE_NAMES.get(id(cg))
+    if hit is not None and hit[0] is cg:
+        return hit[1], hit[2]
+    by_segment: dict[int, tuple[str, str]] = {}
+    for _, _, d in res.graph().edges(data=True):
+        name = d.get("name") or ""
+        name = name if isinstance(name, str) else ";".join(map(str, name))
+        en = d.get("name_en") or name
+        by_segment[int(d["segment_id"])] = (str(d.get("name_ja") or en), str(en))
+    pairs = [by_segment.get(int(sid), ("", "")) for sid in cg.segment_id]
+    ja = np.array([p[0] for p in pairs], dtype=object)
+    en = np.array([p[1] for p in pairs], dtype=object)
+    _EDGE_NAMES.clear()
+    _EDGE_NAMES[id(cg)] = (cg, ja, en)
+    return ja, en
+
+
+def segment_names(res: Resources, lang: str) -> dict[int, str]:
+    """Each segment's street or walkway name in ``lang`` (map tooltips), by ``segment_id``."""
+    cg = res.compiled()
+    ja, en = edge_names(res, cg)
+    names = ja if lang == "ja" else en
+    return {int(sid): str(n) for sid, n in zip(cg.segment_id, names, strict=True)}
+
+
+def _stress_minutes(utci_minutes: dict[str, float] | None) -> dict[str, float] | None:
+    """Minutes in cold stress, in heat stress and without thermal stress (min)."""
+    if utci_minutes is None:
+        return None
+    out = {"cold": 0.0, "heat": 0.0, "no_stress": 0.0}
+    for name, minutes in utci_minutes.items():
+        if name not in CATEGORY_KEYS:
+            continue
+        level = comfort_level(name)
+        group = "no_stress" if level == "comfortable" else ("cold" if "cold" in level else "heat")
+        out[group] += minutes
+    return {k: round(v, 1) for k, v in out.items()}
+
+
+def _reason(r: routing.Route, stress: dict[str, Any], conditions: dict[str, Any]) -> dict[str, Any]:
+    """Why this route: a code and the figures its sentence needs (api.i18n.route_reason_text)."""
+    route, short = r.route, r.shortest
+    if conditions.get("walkways_closed") and r.mode == "winter":
+        return {"code": "closed"}
+    if r.mode == "shortest":
+        return {"code": "shortest"}
+    if not r.has_comfort and r.mode != "winter":
+        return {"code": "no_field"}
+    if np.array_equal(route.edges, short.edges):
+        return {"code": "same"}
+    rs, ss = stress["route"], stress["shortest"]
+    if rs is not None and ss is not None:
+        saved = (ss["cold"] + ss["heat"]) - (rs["cold"] + rs["heat"])
+        if saved >= 0.5:
+            return {
+                "code": "less_stress",
+                "saved": round(saved),
+                "extra": max(0, round(route.minutes - short.minutes)),
+            }
+    return {"code": "underground", "pct": round(100 * route.underground_share)}
+
+
+def route_card(
+    res: Resources, r: routing.Route, conditions: dict[str, Any], lang: str = "en"
+) -> dict[str, Any]:
+    """
+    What the route result card shows beyond the figures: energy (kcal), minutes in cold and
+    heat stress against the shortest route, the walkways used (ja/en), the turn list with
+    street names, and why this route was chosen (a code and a sentence in ``lang``).
+    """
+    cg = res.compiled()
+    ja, en = edge_names(res, cg)
+    edges = r.route.edges
+    turns = routing.turn_list(
+        [cg.edge_coords(int(e)) for e in edges],
+        [str(ja[e]) for e in edges],
+        [str(en[e]) for e in edges],
+        [routing.KIND_NAMES[int(k)] for k in cg.kind[edges]],
+        [float(x) for x in cg.length_m[edges]],
+    )
+    walkways: list[dict[str, str]] = []
+    for e in edges[cg.kind[edges] == routing.KIND_CODES["underground"]]:
+        pair = {"name_ja": str(ja[e]), "name_en": str(en[e])}
+        if pair["name_en"] and pair not in walkways:
+            walkways.append(pair)
+    stress = {
+        "route": _stress_minutes(r.route.utci_minutes),
+        "shortest": _stress_minutes(r.shortest.utci_minutes),
+    }
+    reason = _reason(r, stress, conditions)
+    return {
+        "energy_kcal": round(energy_kcal(r.route.minutes), 1),
+        "stress_minutes": stress,
+        "walkways_used": walkways,
+        "walkways_closed": [
+            {"name_ja": WALKWAY_NAMES_JA.get(n, n), "name_en": n}
+            for n in conditions.get("walkways_closed") or []
+        ],
+        "turns": [{**t.to_dict(), "text": turn_text(t.to_dict(), lang)} for t in turns],
+        "reason": {**reason, "text": route_reason_text(reason, lang)},
+        "lang": lang,
+    }
 
 
 def _conditions(
@@ -66,9 +190,11 @@ def route_answer(
     snow_cm: float | None = None,
     surface: str = "kept",
     use_field: bool = True,
+    lang: str = "en",
 ) -> dict[str, Any]:
     """
-    The route object (the :class:`api.schemas.RouteOut` fields, before validation).
+    The route object (the :class:`api.schemas.RouteOut` fields, before validation), with the
+    result card's parts (:func:`route_card`; sentences in ``lang``).
 
     Parameters
     ----------
@@ -99,6 +225,7 @@ def route_answer(
         field_year=conditions["field_year"],
         simulated=conditions["simulated"],
         conditions=conditions,
+        **route_card(res, r, conditions, lang),
     )
     return out
 

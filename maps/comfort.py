@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import folium
@@ -10,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from comfort import indices
+from comfort.advice import LEVEL_OF_CATEGORY
 from maps.area import add_blocks
 from maps.offline import offline_map
 
@@ -27,6 +29,7 @@ def category_legend(lang: str = "en") -> list[dict[str, str]]:
         out.append(
             {
                 "label": c.name_ja if lang == "ja" else c.name_en,
+                "level": LEVEL_OF_CATEGORY[c.key],
                 "range": f"{rng} °C",
                 "colour": c.colour,
             }
@@ -39,9 +42,11 @@ def segment_properties(
     edge_ids: npt.ArrayLike | None,
     utci_c: npt.ArrayLike | None,
     lang: str = "en",
+    names: Mapping[int, str] | None = None,
 ) -> gpd.GeoDataFrame:
     """
-    The segments (lon/lat) with ``utci_c``, ``category`` (label in ``lang``) and ``colour``.
+    The segments (lon/lat) with ``utci_c``, ``category`` (label in ``lang``) and ``colour``;
+    ``name`` from ``names`` (segment id → name in ``lang``) when given, else the table's.
 
     Segments missing from ``edge_ids`` or with NaN UTCI get "no data" and a grey colour.
     """
@@ -66,7 +71,10 @@ def segment_properties(
         (cats[c].name_ja if lang == "ja" else cats[c].name_en) if c >= 0 else no_data for c in codes
     ]
     colour = [cats[c].colour if c >= 0 else NO_DATA_COLOUR for c in codes]
-    name = seg["name"].fillna("") if "name" in seg else [""] * len(seg)
+    if names is not None:
+        name = [names.get(int(sid), "") for sid in seg.index]
+    else:
+        name = list(seg["name"].fillna("")) if "name" in seg else [""] * len(seg)
     return gpd.GeoDataFrame(
         {
             "segment_id": seg.index.to_numpy(),
@@ -90,6 +98,7 @@ def comfort_map(
     lang: str = "en",
     tiles: str | None = None,
     simulated: bool = False,
+    names: Mapping[int, str] | None = None,
 ) -> folium.Map:
     """
     A map of street comfort: every segment coloured by its UTCI stress category.
@@ -108,18 +117,21 @@ def comfort_map(
         Optional tile URL template.
     simulated
         Mark the layer as computed from simulated readings (in its name and tooltip).
+    names
+        Street and walkway names in ``lang`` by segment id, for the tooltips.
 
     Returns
     -------
     folium.Map
         Layers: blocks (base), underground walkways and streets by category.
     """
-    props = segment_properties(segments, edge_ids, utci_c, lang)
+    props = segment_properties(segments, edge_ids, utci_c, lang, names)
     centre = props.union_all().centroid
     m = offline_map((centre.y, centre.x), zoom_start=15, tiles=tiles)
     if blocks is not None and tiles is None:
         add_blocks(m, blocks, lang)
-    layer = ("UTCI" if lang == "en" else "UTCI（体感温度）") + (" — simulated" if simulated else "")
+    sim = (" — simulated" if lang == "en" else "（シミュレーション）") if simulated else ""
+    layer = ("UTCI" if lang == "en" else "UTCI（体感温度）") + sim
     data: Any = props.__geo_interface__
     folium.GeoJson(
         data,

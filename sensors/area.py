@@ -36,12 +36,13 @@ from shapely.ops import linemerge, substring
 from comfort import network
 from comfort.network import Walkway
 from sensors.errors import AreaError
+from sensors.street_names import street_names
 
 CENSUS_FILE = "sapporo_downtown_chome_2015.geojson"
 CRS = "EPSG:6680"
 
 #: Bump when the graph-building code changes, so that cached graphs are rebuilt.
-BUILD_VERSION = "4"
+BUILD_VERSION = "5"
 
 #: Default planning area in grid coordinates (CONTEXT.md): South 6..North 7, West 9..East 2.
 DEFAULT_AREA_JO = (-6, 7)
@@ -305,26 +306,28 @@ def _street_attrs(blocks: gpd.GeoDataFrame, lines: list[LineString]) -> list[dic
         except AreaError:
             continue
     river = shapely.union_all(river_parts) if river_parts else None
+    names = street_names(blocks, lines)
     attrs = []
     for i, _line in enumerate(lines):
         adj = near[near.index == i]
         cells = sorted(
             {(int(j), int(c)) for j, c in zip(adj["jo"], adj["chome"], strict=False) if pd.notna(j)}
         )
-        name, width = "", "standard"
+        name_ja, name_en = names[i]
+        width = "wide" if name_en in ("Ekimae-dori", "Soseigawa-dori") else "standard"
         if len(cells) == 2:
             (j0, c0), (j1, c1) = cells
-            if j0 == j1 and {c0, c1} == {-4, -3}:
-                name, width = "Ekimae-dori", "wide"
-            elif j0 == j1 and {c0, c1} == {-1, 1}:
-                name, width = "Soseigawa-dori", "wide"
-            elif c0 == c1 and 0 in (j0, j1) and c0 < 0:
-                name, width = ("Kita-Odori" if 1 in (j0, j1) else "Minami-Odori"), "wide"
+            if (j0 == j1 and {c0, c1} in ({-4, -3}, {-1, 1})) or (
+                c0 == c1 and 0 in (j0, j1) and c0 < 0
+            ):
+                width = "wide"
         park = any(j == 0 and c < 0 for j, c in cells)
         mid = mids.iloc[i]
         attrs.append(
             {
-                "name": name,
+                "name": name_en,
+                "name_en": name_en,
+                "name_ja": name_ja,
                 "width_class": width,
                 "park_adjacent": bool(park),
                 "river_dist_m": round(float(river.distance(mid)), 1) if river else float("nan"),

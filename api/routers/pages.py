@@ -1,5 +1,6 @@
 """
-HTML pages: the citizens' start page, the maps, the course pages and the planners' dashboard.
+HTML pages: the citizens' start page, the maps and the course pages (the planners' dashboard
+is :mod:`api.routers.reports`).
 
 Pages are Jinja2 templates (``api/templates``) with folium maps embedded (Leaflet served from
 ``/static``). The language comes from ``?lang=`` or ``Accept-Language``. Course and map page
@@ -8,90 +9,65 @@ views are counted per day and page (``api.pageviews``; nothing about the visitor
 
 from __future__ import annotations
 
-from pathlib import Path
+import datetime as dt
 from typing import Annotated, Any, Literal
-from urllib.parse import urlencode
 
+import numpy as np
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 
-from api import pageviews
 from api.clock import parse_at, same_time_in
 from api.deps import LangDep, ResourcesDep, SettingsDep
 from api.errors import NotPreparedError
 from api.i18n import condition_notes, translator
-from api.params import HourQuery, Season
+from api.layout import render
+from api.params import Season
 from api.resources import Resources
 from api.services.courses import course_detail
-from api.services.kpi import places_section, store_sections
 from api.settings import Settings
+from api.wayfinding import segment_names
+from comfort.advice import comfort_level_of_utci
+from comfort.constants import TZ, season_of_month
 from comfort.kpi import pleasant_street_share
-from maps.comfort import category_legend, comfort_map
+from maps.comfort import comfort_map
 from maps.offline import map_parts
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
-templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
 
-NAV = (
-    ("nav_home", "/"),
-    ("nav_comfort", "/map/comfort"),
-    ("nav_walkability", "/map/walkability"),
-    ("nav_flow", "/map/flow"),
-    ("nav_places", "/map/places"),
-    ("nav_dashboard", "/dashboard"),
-)
-
-#: Attribution of every data source (PROVENANCE.md) and of the map library.
-SOURCES = (
-    "国勢調査町丁・字等別境界データ (e-Stat), CODH — census blocks 2015, CC BY 4.0",
-    "札幌市 (DATA-SMART CITY SAPPORO) — Chi-Ka-Ho counters, subway boardings, daily weather, CC BY 4.0",
-    "国土交通省 全国の人流オープンデータ — MLIT 1 km mesh stay population, CC BY 4.0",
-    "Furberg et al., Crowd-sourced Fitbit datasets, Zenodo 10.5281/zenodo.53894 — steps, CC BY 4.0",
-    "Leaflet 1.9.3 (BSD-2-Clause), folium (MIT)",
-)
+def now_jst() -> dt.datetime:
+    """Now in Asia/Tokyo (naive), to the hour: the time every page opens on."""
+    return dt.datetime.now(TZ).replace(tzinfo=None, minute=0, second=0, microsecond=0)
 
 
-def render(
-    request: Request,
-    template: str,
-    lang: str,
-    *,
-    active: str,
-    simulated: bool = False,
-    count_view: str | None = None,
-    settings: Any = None,
-    **context: Any,
-) -> HTMLResponse:
-    """Render a page with the shared layout context (navigation, language switch, sources)."""
-    if count_view is not None and settings is not None:
-        pageviews.record_view(settings.cache_dir, count_view, store=settings.store)
-    other = "en" if lang == "ja" else "ja"
-    params = dict(request.query_params)
-    params["lang"] = other
-    return templates.TemplateResponse(
-        request,
-        template,
-        {
-            "lang": lang,
-            "t": translator(lang),
-            "nav": NAV,
-            "active": active,
-            "path": request.url.path,
-            "other_lang": other,
-            "other_query": urlencode(params),
-            "sources": SOURCES,
-            "simulated": simulated,
-            "legend": category_legend(lang),
-            **context,
-        },
-    )
+#: The route card's words, handed to the page's script.
+JS_TEXT_KEYS = {
+    "result": "route_result", "simulated": "simulated", "minutes": "card_minutes",
+    "steps": "card_steps", "kcal": "card_kcal", "vs": "card_vs_shortest", "closed": "card_closed",
+    "card_cold": "card_cold", "card_heat": "card_heat", "card_no_stress": "card_no_stress",
+    "no_walkways": "card_no_walkways", "snow": "card_snow", "working": "route_working",
+    "failed": "err_internal_short", "search_none": "search_none", "locate_failed": "locate_failed",
+}  # fmt: skip
 
 
 def _blocks_and_tiles(res: Resources, settings: Settings) -> tuple[Any, str | None]:
     """The census-block base layer (built once per process) and the tile URL."""
     return res.blocks_layer(), settings.tiles
+
+
+#: How old (h) the newest field hour may be for the home page's "now" to use it.
+RECENT_FIELD_H = 3
+
+
+def _newest_field_hour(res: Resources, hour: dt.datetime) -> dt.datetime | None:
+    """The newest hour of this year's field within :data:`RECENT_FIELD_H` hours before
+    ``hour`` (a field kept current by ``kaiteki comfort update``), or None."""
+    fields = res.stored_fields()
+    if hour.year not in fields.years():
+        return None
+    times = fields.times(hour.year)
+    recent = times[(times <= hour) & (times >= hour - dt.timedelta(hours=RECENT_FIELD_H))]
+    return None if recent.empty else recent.max().to_pydatetime()
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -103,16 +79,37 @@ def home(
     at: Annotated[str | None, Query(description="ISO 8601 date-time (JST).")] = None,
 ) -> HTMLResponse:
     """
-    Where is it pleasant to walk now: the comfort map of this date and hour in the demo year
-    (``?at=`` picks another time), the route planner, the courses.
+    Where is it pleasant to walk now: the comfort map of this date and hour (now in
+    Asia/Tokyo; ``?at=`` picks another time; the conditions notes say when the data come from
+    another year or a climatology), the route planner with its result card, the courses.
     """
-    when = parse_at(at, same_time_in(settings.demo_year))
+    from sensors.landmarks import load_landmarks
+
+    when = parse_at(at, now_jst())
     at_hour = when.replace(minute=0)
     cond = res.conditions(at_hour)
+    data_age_min = None
+    if at is None and cond.field_source != "exact":
+        # "now" without a field hour yet: the newest live hour when recent, with its age
+        recent = _newest_field_hour(res, at_hour)
+        if recent is not None:
+            at_hour, cond = recent, res.conditions(recent)
+            data_age_min = int(
+                (dt.datetime.now(TZ).replace(tzinfo=None) - recent).total_seconds() // 60
+            )
     blocks, tiles = _blocks_and_tiles(res, settings)
     segs = res.segments_lonlat()
     ids, utci = cond.edge_ids, cond.utci_c
-    m = comfort_map(segs, ids, utci, blocks, lang=lang, tiles=tiles, simulated=cond.simulated)
+    m = comfort_map(
+        segs, ids, utci, blocks, lang=lang, tiles=tiles, simulated=cond.simulated,
+        names=segment_names(res, lang),
+    )  # fmt: skip
+    t = translator(lang)
+    landmarks = load_landmarks()
+    level = None
+    if utci is not None:
+        median = float(np.nanmedian(np.asarray(utci, dtype=float)))
+        level = comfort_level_of_utci(median)
     return render(
         request,
         "home.html",
@@ -120,14 +117,19 @@ def home(
         active="/",
         simulated=cond.simulated,
         map=map_parts(m),
-        features=len(segs) + (0 if tiles else len(blocks)),
-        year=when.year,
+        features=len(segs) + (0 if tiles else len(blocks)) + len(landmarks["features"]),
+        year=cond.to_dict()["field_year"] or when.year,
         at=at_hour,
+        data_age_min=data_age_min,
         has_field=utci is not None,
         pleasant_pct=None if utci is None else pleasant_street_share(segs, ids, utci),
+        level=level,
         notes=condition_notes(cond.to_dict(), lang),
         courses=res.courses(),
         default_at=at_hour.strftime("%Y-%m-%dT%H:00"),
+        default_mode="winter" if season_of_month(at_hour.month) == "DJF" else "comfortable",
+        landmarks=landmarks,
+        js_texts={k: t(v) for k, v in JS_TEXT_KEYS.items()},
     )
 
 
@@ -152,18 +154,29 @@ def map_comfort(
     res: ResourcesDep,
     lang: LangDep,
     settings: SettingsDep,
-    season: Annotated[Season, Query(description="Season.")] = "JJA",
-    hour: HourQuery = 14,
+    season: Annotated[Season | None, Query(description="Season (default: now's).")] = None,
+    hour: Annotated[
+        int | None, Query(ge=0, le=23, description="Hour of the day (default: now's, JST).")
+    ] = None,
 ) -> HTMLResponse:
-    """Comfort by street for an hour of the day in a season, UTCI category legend."""
+    """
+    Comfort by street for an hour of the day in a season, UTCI category legend; opens on the
+    current season and hour (Asia/Tokyo).
+    """
+    now = now_jst()
+    chosen: str = season or season_of_month(now.month)
+    hour = now.hour if hour is None else hour
     year = settings.demo_year
     agg = res.season_hour(year)
     ids = agg["edge"].to_numpy()
-    utci = agg["utci_c"].sel(season=season, hour=hour).to_numpy()
-    cond = res.season_conditions(year, season, hour)
+    utci = agg["utci_c"].sel(season=chosen, hour=hour).to_numpy()
+    cond = res.season_conditions(year, chosen, hour)
     blocks, tiles = _blocks_and_tiles(res, settings)
     segs = res.segments_lonlat()
-    m = comfort_map(segs, ids, utci, blocks, lang=lang, tiles=tiles, simulated=cond.simulated)
+    m = comfort_map(
+        segs, ids, utci, blocks, lang=lang, tiles=tiles, simulated=cond.simulated,
+        names=segment_names(res, lang),
+    )  # fmt: skip
     return render(
         request,
         "map_comfort.html",
@@ -175,7 +188,7 @@ def map_comfort(
         map=map_parts(m),
         features=len(segs) + (0 if tiles else len(blocks)),
         year=year,
-        season=season,
+        season=chosen,
         hour=hour,
         pleasant_pct=pleasant_street_share(segs, ids, utci),
         notes=condition_notes(cond.to_dict(), lang),
@@ -356,45 +369,4 @@ def map_places(
         place_legend=[
             {"colour": c, "label": labels[s], "range": ""} for s, c in STATE_COLOURS.items()
         ],
-    )
-
-
-@router.get("/dashboard", response_class=HTMLResponse)
-def dashboard(
-    request: Request, res: ResourcesDep, lang: LangDep, settings: SettingsDep
-) -> HTMLResponse:
-    """Planners' dashboard: KPI cards and charts (server-side SVG), places table, scenarios."""
-    from maps.charts import kpi_charts
-
-    t = translator(lang)
-    places = places_section(res, settings)
-    steps, views = store_sections(settings)
-    labels = {k: t(k) for k in ("kpi_places", "kpi_steps", "kpi_views", "steps", "simulated")}
-    charts = kpi_charts(places, steps, views, labels=labels, baseline_year=settings.baseline_year)
-    table = []
-    year_rows, _ = _year_status(res, settings)
-    if year_rows is not None:
-        p = res.places().set_index("place_id")
-        for r in year_rows.itertuples():
-            table.append(
-                {
-                    "year": int(r.year),
-                    "name": p.loc[r.place_id, "name_ja" if lang == "ja" else "name_en"],
-                    "share": float(r.share_neutral),
-                    "comfortable": bool(r.comfortable),
-                }
-            )
-    return render(
-        request,
-        "dashboard.html",
-        lang,
-        active="/dashboard",
-        simulated=bool(places.get("simulated") or steps.get("simulated")),
-        places=places,
-        steps=steps,
-        views=views,
-        charts=charts,
-        table=table,
-        scenarios=res.scenario_results(settings.demo_year, settings.baseline_year),
-        year=settings.demo_year,
     )

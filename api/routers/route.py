@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api import wayfinding
 from api.clock import same_time_in
-from api.deps import ResourcesDep, SettingsDep
+from api.deps import LangDep, ResourcesDep, SettingsDep
 from api.params import FromQuery, ModeQuery, ToQuery, parse_lonlat
 from api.schemas import RouteOut
 from api.settings import Settings, get_settings
@@ -61,6 +61,7 @@ async def route(
     settings: AsyncSettingsDep,
     from_: FromQuery,
     to: ToQuery,
+    lang: LangDep,
     at: AtQuery = None,
     mode: ModeQuery = "comfortable",
     alpha: Annotated[
@@ -80,11 +81,11 @@ async def route(
     if res.route_weights_ready(mode, when, alpha):
         # Weights kept: snapping, two A* searches and the figures take well under a
         # millisecond of CPU, less than a hop to a worker thread and back; answer here.
-        return wayfinding.route_answer(res, origin, destination, when, mode, alpha)
+        return wayfinding.route_answer(res, origin, destination, when, mode, alpha, lang=lang)
     # First request for this mode, minute and α: loading the graph and the field hour and
     # weighting the edges can take seconds; a worker thread keeps the event loop serving.
     return await run_in_threadpool(
-        wayfinding.route_answer, res, origin, destination, when, mode, alpha
+        wayfinding.route_answer, res, origin, destination, when, mode, alpha, lang=lang
     )
 
 

@@ -10,7 +10,8 @@ One module per concept (how it works, modes, figures and the benchmark: docs/ROU
 - :mod:`~comfort.routing.search`: :func:`shortest_path_edges` (numba A*);
 - :mod:`~comfort.routing.routes`: :func:`route_lonlat`, :func:`find_route`, :class:`Route`
   (figures, GeoJSON, the shortest route for comparison);
-- :mod:`~comfort.routing.reach`: :func:`isochrone`, :func:`od_matrix` (multi-source Dijkstra).
+- :mod:`~comfort.routing.reach`: :func:`isochrone`, :func:`od_matrix` (multi-source Dijkstra);
+- :mod:`~comfort.routing.turns`: :func:`turn_list`, :class:`Turn` (turn-by-turn instructions).
 
 Every public name is importable from ``comfort.routing`` itself.
 
@@ -59,6 +60,7 @@ from comfort.routing.routes import (
     route_lonlat,
 )
 from comfort.routing.search import shortest_path_edges
+from comfort.routing.turns import TURN_ACTIONS, Turn, turn_list
 
 __all__ = [
     "DEFAULT_ALPHA",
@@ -71,6 +73,7 @@ __all__ = [
     "SAPPORO_TZ",
     "STEP_LENGTH_M",
     "SURFACES",
+    "TURN_ACTIONS",
     "WALK_SPEED_KMH",
     "WALK_SPEED_M_PER_MIN",
     "WINTER_ICE_EXTRA_MIN_PER_KM",
@@ -82,6 +85,7 @@ __all__ = [
     "Route",
     "RouteFigures",
     "Surface",
+    "Turn",
     "compile_graph",
     "csr_matrix",
     "edge_minutes",
@@ -97,4 +101,5 @@ __all__ = [
     "route_lonlat",
     "shortest_path_edges",
     "shortest_weights_like",
+    "turn_list",
 ]
