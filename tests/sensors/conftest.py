@@ -14,6 +14,7 @@ import itertools
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -81,7 +82,7 @@ def new_pg_store(database_url: str) -> str:
 
 
 @pytest.fixture(params=BACKENDS)
-def store_url(request: pytest.FixtureRequest, tmp_path) -> str:
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Where a fresh store lives: a DuckDB file, or a PostgreSQL schema of its own."""
     if request.param == "duckdb":
         return str(tmp_path / "s.duckdb")
