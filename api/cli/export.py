@@ -41,6 +41,7 @@ class Format(StrEnum):
     gpkg = "gpkg"
     netcdf = "netcdf"
     csv = "csv"
+    ngsi_ld = "ngsi-ld"
 
 
 @contextmanager
@@ -79,7 +80,10 @@ def export(
         typer.Option(
             "--format",
             "-f",
-            help="parquet, geoparquet, gpkg, netcdf or csv (not every format fits every kind).",
+            help=(
+                "parquet, geoparquet, gpkg, netcdf, csv or ngsi-ld (not every format fits "
+                "every kind; ngsi-ld: readings and counts)."
+            ),
         ),
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output file.")],
@@ -111,9 +115,9 @@ def export(
 
     steps and survey are row-level personal data: they are exported only with --researcher.
 
-    Kinds and formats: readings (parquet, geoparquet, gpkg, netcdf, csv); counts and steps
-    (parquet, netcdf, csv; steps carry pseudonyms only); survey, walkability, places (parquet,
-    geoparquet, gpkg, csv); field (netcdf; geoparquet: a long table per segment and hour with
+    Kinds and formats: readings (parquet, geoparquet, gpkg, netcdf, csv, ngsi-ld); counts
+    (parquet, netcdf, csv, ngsi-ld: NGSI-LD entities); steps (parquet, netcdf, csv; pseudonyms
+    only); survey, walkability, places (parquet, geoparquet, gpkg, csv); field (netcdf; geoparquet: a long table per segment and hour with
     standard errors and nearest_sensor_m). Metadata goes into Parquet key-value metadata,
     NetCDF attributes, or a sidecar FILE.json beside CSV and GeoPackage files.
     """

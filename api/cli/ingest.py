@@ -27,7 +27,19 @@ KIND_HELP = {
     "survey": "questionnaire responses (CSV)",
     "weather": "Sapporo daily reference weather (the Chi-Ka-Ho daily file)",
     "chikaho": "Chi-Ka-Ho J1..J5 daily counts and subway boardings (the daily file)",
+    "ngsi-ld": "FIWARE NGSI-LD WeatherObserved → readings and CrowdFlowObserved → counts (JSON)",
 }
+
+#: ``--format`` of a kind → the registered kind that reads it (docs/DATA_FORMATS.md).
+FORMATS: dict[str, dict[str, str]] = {
+    "survey": {"kaiteki": "survey", "ashrae-db2": "survey-ashrae-db2", "cozie": "survey-cozie"},
+    "dwell": {"kaiteki": "dwell", "pldp": "dwell-pldp"},
+}
+
+
+def layouts_of(kind: str) -> dict[str, str]:
+    """The ``--format`` values of ``kind`` → the registered kind that reads each."""
+    return FORMATS.get(kind, {"kaiteki": "ngsi-ld" if kind == "ngsi-ld" else kind})
 
 
 def _area() -> Any:
@@ -73,6 +85,9 @@ def _make_command(kind: str) -> Any:
         no_area: Annotated[
             bool, typer.Option("--no-area", help="Skip the outside-planning-area test.")
         ] = False,
+        fmt: str = typer.Option(
+            "kaiteki", "--format", help=f"Input layout: {', '.join(layouts_of(kind))}."
+        ),
     ) -> None:
         from rich.progress import Progress
         from rich.table import Table
@@ -81,20 +96,38 @@ def _make_command(kind: str) -> Any:
         from sensors.ingest import ingest_file
         from sensors.store import Store
 
+        layouts = layouts_of(kind)
+        if fmt not in layouts:
+            raise typer.BadParameter(
+                f"unknown format {fmt!r} for {kind}; expected one of {', '.join(layouts)}.",
+                param_hint="--format",
+            )
+        read_as = layouts[fmt]
         s = settings()
         if s.uses_demo_pseudonym_key:
             console.print(f"[yellow]warning:[/] {DEMO_KEY_WARNING}", highlight=False)
         area = None if no_area or kind in ("weather", "chikaho", "mesh", "steps") else _area()
         rejected = 0
-        results = []
+        results: list[dict[str, Any]] = []
         store = Store(s.store, wait_s=s.store_wait_s)
         with store, Progress(console=console, transient=True) as progress:
             task = progress.add_task(f"ingest {kind}", total=len(files))
             for path in files:
                 progress.update(task, description=f"ingest {kind}: {path.name}")
                 try:
-                    res = ingest_file(store, kind, path, area=area, pseudonym_key=s.pseudonym_key)
-                    summary = res.summary()
+                    if kind == "ngsi-ld":
+                        from sensors.kinds.ngsi_ld import ingest_ngsi_ld
+
+                        parts = ingest_ngsi_ld(
+                            store, path, area=area, pseudonym_key=s.pseudonym_key
+                        )
+                        results.extend(r.summary() for r in parts[:-1])
+                        summary = parts[-1].summary()
+                    else:
+                        res = ingest_file(
+                            store, read_as, path, area=area, pseudonym_key=s.pseudonym_key
+                        )
+                        summary = res.summary()
                 except Exception as exc:  # one file's failure never skips the others
                     rejected += 1
                     error = str(exc) if isinstance(exc, SensorsError) else (
@@ -121,7 +154,8 @@ def _make_command(kind: str) -> Any:
                 else ("simulated" if r.get("simulated") else "")
             )
             table.add_row(
-                Path(r["file"]).name, f"{r['rows_read']:,}", f"{r['accepted']:,}",
+                Path(r["file"]).name + (f" ({r['kind']})" if r["kind"] != kind else ""),
+                f"{r['rows_read']:,}", f"{r['accepted']:,}",
                 f"{r['flagged']:,}", f"{r['quarantined']:,}", note,
             )  # fmt: skip
         console.print(table)

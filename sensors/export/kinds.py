@@ -15,7 +15,7 @@ from sensors.errors import ExportError
 #: What can be exported.
 KINDS: tuple[str, ...] = ("readings", "counts", "steps", "survey", "field", "walkability", "places")
 #: Output formats.
-FORMATS: tuple[str, ...] = ("parquet", "geoparquet", "gpkg", "netcdf", "csv")
+FORMATS: tuple[str, ...] = ("parquet", "geoparquet", "gpkg", "netcdf", "csv", "ngsi-ld")
 #: The formats that apply to each kind.
 FORMATS_BY_KIND: dict[str, tuple[str, ...]] = {
     "readings": ("parquet", "geoparquet", "gpkg", "netcdf", "csv"),
@@ -26,6 +26,9 @@ FORMATS_BY_KIND: dict[str, tuple[str, ...]] = {
     "walkability": ("parquet", "geoparquet", "gpkg", "csv"),
     "places": ("parquet", "geoparquet", "gpkg", "csv"),
 }
+#: Formats that write entities rather than a table (read back by ``kaiteki ingest``, not by
+#: :func:`sensors.export.read_export`): FIWARE NGSI-LD (:mod:`sensors.export.ngsi_ld`).
+ENTITY_FORMATS: dict[str, tuple[str, ...]] = {"readings": ("ngsi-ld",), "counts": ("ngsi-ld",)}
 #: File suffix of each format.
 SUFFIX: dict[str, str] = {
     "parquet": ".parquet",
@@ -33,6 +36,7 @@ SUFFIX: dict[str, str] = {
     "gpkg": ".gpkg",
     "netcdf": ".nc",
     "csv": ".csv",
+    "ngsi-ld": ".jsonld",
 }
 #: The formats whose metadata goes into a sidecar JSON file beside the export.
 SIDECAR_FORMATS: tuple[str, ...] = ("csv", "gpkg")
@@ -78,7 +82,7 @@ def check_combination(kind: str, fmt: str) -> None:
         raise ExportError(f"unknown export kind {kind!r}; expected one of {', '.join(KINDS)}.")
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}.")
-    allowed = FORMATS_BY_KIND[kind]
+    allowed = FORMATS_BY_KIND[kind] + ENTITY_FORMATS.get(kind, ())
     if fmt not in allowed:
         why = {
             "geoparquet": "it has no geometry",
@@ -88,8 +92,9 @@ def check_combination(kind: str, fmt: str) -> None:
             "csv": "it is an array on (time, edge, place), not a table",
         }.get(fmt, "")
         raise ExportError(
-            f"cannot export {kind} as {fmt}: {kind} exports as {', '.join(allowed)}"
-            f"{f' ({fmt} does not apply: ' + why + ')' if why else ''}. "
+            f"cannot export {kind} as {fmt}: {kind} exports as {', '.join(FORMATS_BY_KIND[kind])}"
+            f"{f' ({fmt} does not apply: ' + why + ')' if why else ''}"
+            f"{' or as NGSI-LD entities (ngsi-ld)' if kind in ENTITY_FORMATS else ''}. "
             f"Choose one of those with --format."
         )
 

@@ -142,6 +142,10 @@ def export_store(
         formats hold (filter them out with ``start``/``end``).
     """
     check_combination(kind, fmt)
+    if fmt == "ngsi-ld":  # entities, not a table (sensors.export.ngsi_ld)
+        from sensors.export.ngsi_ld import export_ngsi_ld
+
+        return export_ngsi_ld(store, kind, path, start=start, end=end, progress=progress)
     frame, sources = store_table(store, kind, start, end, pseudonym_key)
     extra = {"filter": {"start": None if start is None else str(start),
                         "end": None if end is None else str(end)}}  # fmt: skip

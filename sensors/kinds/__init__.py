@@ -53,6 +53,9 @@ BUILTIN: tuple[str, ...] = (
     "survey",
     "weather",
     "chikaho",
+    "ngsi_ld",
+    "survey_formats",
+    "pldp",
 )
 
 #: Columns every data table ends with, after the adapter's own columns.
