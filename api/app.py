@@ -45,7 +45,6 @@ from api.routers import (
     ngsi_ld,
     pages,
     places,
-    reports,
     route,
     sta,
     walkability,
