@@ -39,7 +39,7 @@ FORMATS: dict[str, dict[str, str]] = {
 
 def layouts_of(kind: str) -> dict[str, str]:
     """The ``--format`` values of ``kind`` → the registered kind that reads each."""
-    return FORMATS.get(kind, {"kaiteki": "ngsi-ld" if kind == "ngsi-ld" else kind})
+    return FORMATS.get(kind, {"kaiteki": kind})
 
 
 def _area() -> Any:

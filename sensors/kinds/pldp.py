@@ -60,7 +60,8 @@ def pldp_record(row: Mapping[str, str], line: int, stem: str) -> dict[str, Any]:
         "time": f"{date}T{start}",
         "zone_id": zone,
         "interval_min": None if interval is None else round(interval),
-        "dwell_count": 1.0 if count is None and _cell(row, "count") is None else count,
+        # a PLDP file without a count column lists one person per row
+        "dwell_count": 1.0 if not {"count", "total", "people"} & set(row) else count,
         "series": f"pldp:{posture}:{activity}",
         "estimated": False,
         "simulated": False,
