@@ -45,6 +45,7 @@ from api.routers import (
     ngsi_ld,
     pages,
     places,
+    reports,
     route,
     sta,
     walkability,
@@ -124,7 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeadersMiddleware, tiles=s.tiles)
     install_error_handlers(app)
     app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (area, places, comfort, walkability, route, courses, kpi, pages):
+    for module in (area, places, comfort, walkability, route, courses, kpi, pages, reports):
         app.include_router(module.router, responses=error_responses(404, 422, 500, 503))
     app.include_router(ingest.router, responses=error_responses(400, 401, 408, 413, 422, 500, 503))
     sta.install(app)

@@ -176,3 +176,94 @@ def kpi_charts(
             ylabel="views / day",
         )
     return charts
+
+
+def season_chart(
+    periods: Sequence[str],
+    values: Mapping[str, Sequence[float]],
+    *,
+    title: str,
+    ylabel: str,
+    note: str | None = None,
+) -> str:
+    """
+    Grouped bars as an SVG string: one group per season (``periods``, already labelled), one bar
+    per series of ``values`` (e.g. the baseline year and the demo year), values written on the
+    bars.
+    """
+    with plt.rc_context({"font.family": _font_family(), "svg.fonttype": "none"}):
+        fig, ax = plt.subplots(figsize=(6.0, 2.8), dpi=100)
+        n = max(len(values), 1)
+        width = 0.8 / n
+        colours = ("#adb5bd", "#1864ab", "#2b8a3e", "#e67700")
+        for i, (name, ys) in enumerate(values.items()):
+            xs = [k + (i - (n - 1) / 2) * width for k in range(len(periods))]
+            bars = ax.bar(xs, ys, width=width, label=name, color=colours[i % len(colours)])
+            ax.bar_label(bars, fmt="%g", fontsize=7)
+        ax.set_xticks(range(len(periods)), list(periods), fontsize=8)
+        ax.set_title(title, fontsize=10)
+        ax.set_ylabel(ylabel, fontsize=9)
+        ax.grid(axis="y", alpha=0.3)
+        ax.legend(fontsize=8, frameon=False)
+        if note:
+            fig.text(0.01, -0.02, note, fontsize=7, color="#b35c00")
+        return _svg(fig)
+
+
+def progress_chart(
+    years: Sequence[int],
+    ratios: Sequence[float | None],
+    *,
+    baseline_year: int,
+    targets: Mapping[int, float],
+    title: str,
+    ylabel: str,
+    labels: Mapping[str, str],
+    note: str | None = None,
+) -> str:
+    """
+    Progress of a KPI ratio towards its targets as an SVG string.
+
+    The measured ratios per year are a solid line; the planned path is a dashed line from 1× in
+    ``baseline_year`` through each target year (e.g. 2023 and 2030) with the target ratio
+    written at each point.
+
+    Parameters
+    ----------
+    years, ratios
+        The measured ratio to the baseline per year (None where there is none).
+    targets
+        Target year → ratio.
+    labels
+        ``measured`` and ``path`` (legend entries) and ``target`` (point label prefix), in the
+        page's language.
+    """
+    with plt.rc_context({"font.family": _font_family(), "svg.fonttype": "none"}):
+        fig, ax = plt.subplots(figsize=(6.0, 2.8), dpi=100)
+        path_x = [baseline_year, *sorted(targets)]
+        path_y = [1.0, *(targets[y] for y in sorted(targets))]
+        ax.plot(path_x, path_y, ls="--", lw=1.2, color="#868e96", label=labels["path"])
+        for x, y in zip(path_x[1:], path_y[1:], strict=True):
+            ax.plot([x], [y], marker="D", ms=5, color="#c92a2a")
+            ax.annotate(
+                f"{labels['target']} {x}: {y:.2f}×", (x, y), xytext=(-4, 6),
+                textcoords="offset points", fontsize=7, ha="right", color="#c92a2a",
+            )  # fmt: skip
+        pts = [(x, r) for x, r in zip(years, ratios, strict=True) if r is not None]
+        if pts:
+            ax.plot(
+                [p[0] for p in pts], [p[1] for p in pts], marker="o", ms=4, lw=2,
+                color="#1864ab", label=labels["measured"],
+            )  # fmt: skip
+            for x, r in pts:
+                ax.annotate(f"{r:.2f}×", (x, r), xytext=(4, -10), textcoords="offset points",
+                            fontsize=7, color="#1864ab")  # fmt: skip
+        ax.set_xticks(sorted({*path_x, *years}))
+        ax.tick_params(axis="x", labelsize=7, rotation=45)
+        ax.set_title(title, fontsize=10)
+        ax.set_ylabel(ylabel, fontsize=9)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, frameon=False, loc="upper left")
+        if note:
+            fig.text(0.01, -0.06, note, fontsize=7, color="#b35c00")
+        return _svg(fig)

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli._common import print_json, settings
+from api.cli._common import CsvOption, output_format, print_json, settings, write_csv
 from comfort.errors import KPIError
 
 kpi_app = typer.Typer(
@@ -110,6 +110,21 @@ def print_places_table(obj: dict[str, Any]) -> None:
         out.print(table)
 
 
+#: Columns of ``kaiteki kpi places --csv``: both series in one table, told apart by ``basis``.
+PLACES_CSV_COLUMNS = ("basis", "year", "period", "places", "comfortable", "comfortable_expected",
+                      "comfortable_low", "comfortable_high", "ratio", "progress")  # fmt: skip
+
+
+def places_csv_rows(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    """The normalised and actual-weather rows of a KPI object, with a ``basis`` column."""
+    sim = bool(obj.get("simulated"))
+    return [
+        {"basis": basis, **r, "simulated": sim}
+        for basis, key in (("climate_normalised", "series"), ("actual_weather", "actual_weather"))
+        for r in obj[key]
+    ]
+
+
 @kpi_app.command("places")
 def places(
     reference: ReferenceOption = "baseline",
@@ -118,11 +133,15 @@ def places(
     day_start: Annotated[int, typer.Option(help="First daytime hour (local).")] = 10,
     day_end: Annotated[int, typer.Option(help="End of daytime (local hour, exclusive).")] = 18,
     as_json: JsonOption = False,
+    as_csv: CsvOption = False,
 ) -> None:
     """Comfortable places per year and season under one reference climate (target 2×)."""
+    fmt = output_format(as_json, as_csv)
     obj = places_object(reference, share, band, (day_start, day_end))
-    if as_json:
+    if fmt == "json":
         print_json(obj)
+    elif fmt == "csv":
+        write_csv(places_csv_rows(obj), (*PLACES_CSV_COLUMNS, "simulated"))
     else:
         print_places_table(obj)
 

@@ -62,6 +62,11 @@ def read_registry(settings: Settings) -> tuple[Any, Any]:
     return read_store(Path(settings.store), read, empty)
 
 
+#: Columns of the KPI object's ``place_periods`` rows.
+PLACE_PERIOD_COLUMNS = ("year", "period", "place_id", "hours_meant", "share_comfortable",
+                        "p_comfortable")  # fmt: skip
+
+
 def _digest(reg: Any) -> str:
     text = reg.drop(columns="geometry").astype(str).to_csv() + "".join(reg.geometry.to_wkt())
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
@@ -245,6 +250,9 @@ def _compute(
         "actual_weather_label": "this year's actual weather (not climate-normalised)",
         "actual_weather": _records(actual),
         "places": _place_rows(reg, p_ref, actual_p, settings.demo_year, conds),
+        # each place per year and season under the year's own weather (the dashboard's table
+        # by place and season: share of meant hours comfortable against criteria.share)
+        "place_periods": _records(actual_p[list(PLACE_PERIOD_COLUMNS)]),
         "registry_changes": _records(
             changes.drop(columns=["before_json"], errors="ignore").rename(
                 columns={"after_json": "after"}
