@@ -75,7 +75,7 @@ def dask_client(
             threads_per_worker=1,
             memory_limit=memory_limit,
             processes=processes,
-            dashboard_address=None,
+            dashboard_address=":0",  # a free port: never "8787 is already in use"
         )
     except (OSError, ValueError, TypeError) as exc:
         raise DaskClusterError(

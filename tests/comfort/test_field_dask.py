@@ -126,7 +126,7 @@ def test_scheduler_address_and_errors(fitted, tmp_path) -> None:
 
     model, memory = fitted
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                      dashboard_address=None) as cluster:  # fmt: skip
+                      dashboard_address=":0") as cluster:  # fmt: skip
         with dask_client(cluster.scheduler_address) as client:
             assert client.scheduler.address == cluster.scheduler_address
             path = fieldzarr.write_field_zarr(model, tmp_path / "x.zarr", client, edge_chunk=300)

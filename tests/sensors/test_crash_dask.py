@@ -4,8 +4,9 @@ readable and unchanged, nothing half-written is taken for a field, and a re-run 
 
 A small generated grid (sensors/synthetic.py, 12 × 12 crossings) with simulated readings (seeded)
 over three weeks of hours; each build runs in its own process group with a local cluster of one
-worker process, and the whole group is killed with SIGKILL at seeded moments of the build (as
-when the machine or the service's cgroup dies).
+worker (a thread of the build process, to keep the test short; test_field_dask.py covers worker
+processes), and the whole group is killed with SIGKILL at seeded moments of the build (as when
+the machine or the service's cgroup dies).
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ BUILD = textwrap.dedent(
                                   "rel_humidity_pct": 70.0, "wind_speed_m_s": 2.0,
                                   "globe_temp_c": air + 1.0, "qc_flags": 0, "simulated": True}))
     model = field.fit_field(pd.concat(rows), registry, seg, None, times=times)
-    with dask_client(workers=1, memory_limit="1GB") as client:
+    with dask_client(workers=1, memory_limit="1GB", processes=False) as client:
         print("cluster up", flush=True)
         write_field_zarr(model, zarr_path(cache, 2022), client, time_chunk=24, edge_chunk=16)
     print("done", flush=True)
