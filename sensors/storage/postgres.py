@@ -241,6 +241,11 @@ class PostgresStore(Store):
             self._work.close()
             self._work = None
 
+    def __del__(self) -> None:
+        # a store dropped without close() closes its connection quietly, as a DuckDB one does
+        with contextlib.suppress(Exception):
+            self.close()
+
     @contextlib.contextmanager
     def _errors(self) -> Iterator[None]:
         """A lost server connection as :class:`StoreError` (the next use reconnects)."""

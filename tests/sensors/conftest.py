@@ -4,8 +4,12 @@ store of each backend (``store_url``: a DuckDB file, and a fresh PostgreSQL sche
 
 PostgreSQL: the server on 127.0.0.1:5432 (``KAITEKI_TEST_PG``, user postgres; installed and
 started by ``scripts/test-setup.sh`` when missing). One database is created per test session
-with PostGIS and dropped at the end; each test gets a schema of its own in it. The tests never
-skip when the server is missing: they fail, saying how to start it.
+with PostGIS and dropped at the end. Migrating a schema takes about a second, so ``store_url``
+migrates one schema per session (:class:`PgStores`) and empties it before each test
+(``TRUNCATE``, sequences restarted, tables a test added dropped); a test that changed the schema
+itself, or left a lock on it, makes the next one start on a freshly migrated schema. Tests that
+need an unmigrated store call :func:`new_pg_store`. The tests never skip when the server is
+missing: they fail, saying how to start it.
 """
 
 from __future__ import annotations
@@ -81,9 +85,79 @@ def new_pg_store(database_url: str) -> str:
     return f"{database_url}?options={quote(f'-csearch_path={schema},public')}"
 
 
+#: The layout of a migrated schema: (table, column, type) rows, and its sequences.
+_LAYOUT_SQL = (
+    "SELECT table_name, column_name, data_type FROM information_schema.columns "
+    "WHERE table_schema = current_schema() ORDER BY 1, 2"
+)
+_TABLES_SQL = (
+    "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition"
+)
+_SEQUENCES_SQL = (
+    "SELECT sequence_name FROM information_schema.sequences "
+    "WHERE sequence_schema = current_schema()"
+)
+
+
+class PgStores:
+    """A migrated PostgreSQL schema handed to one test after another, emptied in between."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+        self.url = ""
+        self.tables: frozenset[str] = frozenset()
+        self.layout: list[tuple[str, ...]] = []
+        self.versions: list[tuple[int]] = []
+
+    def _fresh(self) -> str:
+        import psycopg
+
+        from sensors.store import Store
+
+        self.url = new_pg_store(self.database_url)
+        with Store(self.url) as store:
+            store.migrate()
+        with psycopg.connect(self.url, autocommit=True) as con:
+            self.tables = frozenset(t for (t,) in con.execute(_TABLES_SQL).fetchall())
+            self.layout = con.execute(_LAYOUT_SQL).fetchall()
+            self.versions = con.execute("SELECT version FROM schema_version ORDER BY 1").fetchall()
+        return self.url
+
+    def get(self) -> str:
+        """The URL of an empty, migrated store (the session's schema, emptied)."""
+        import psycopg
+
+        if not self.url:
+            return self._fresh()
+        try:
+            with psycopg.connect(self.url, autocommit=True) as con:
+                con.execute("SET lock_timeout = '3s'")
+                present = {t for (t,) in con.execute(_TABLES_SQL).fetchall()}
+                for table in sorted(present - self.tables):  # made by the last test
+                    con.execute(f"DROP TABLE {table} CASCADE")
+                versions = con.execute("SELECT version FROM schema_version ORDER BY 1").fetchall()
+                if con.execute(_LAYOUT_SQL).fetchall() != self.layout or versions != self.versions:
+                    return self._fresh()  # the last test altered the schema itself
+                data = sorted(self.tables - {"schema_version"})
+                con.execute(f"TRUNCATE {', '.join(data)} RESTART IDENTITY CASCADE")
+                for (seq,) in con.execute(_SEQUENCES_SQL).fetchall():
+                    con.execute(f"ALTER SEQUENCE {seq} RESTART")
+        except psycopg.errors.LockNotAvailable:
+            return self._fresh()  # the last test left a transaction open on it
+        return self.url
+
+
+@pytest.fixture(scope="session")
+def pg_stores(pg_database: str) -> PgStores:
+    """The session's reusable PostgreSQL store (see :class:`PgStores`)."""
+    return PgStores(pg_database)
+
+
 @pytest.fixture(params=BACKENDS)
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Where a fresh store lives: a DuckDB file, or a PostgreSQL schema of its own."""
+    """Where an empty store lives: a DuckDB file, or a migrated, emptied PostgreSQL schema."""
     if request.param == "duckdb":
         return str(tmp_path / "s.duckdb")
-    return new_pg_store(request.getfixturevalue("pg_database"))
+    stores: PgStores = request.getfixturevalue("pg_stores")
+    return stores.get()

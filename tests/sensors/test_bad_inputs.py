@@ -30,9 +30,9 @@ def area():
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_bad_input(name, tmp_path, area):
+def test_bad_input(store_url, name, tmp_path, area):
     case = CASES[name]
-    store = Store(tmp_path / "s.duckdb")
+    store = Store(store_url)
     kwargs = {"pseudonym_key": "test-key", "area": area if case.get("area") else None}
     if "rejected" in case:
         with pytest.raises(SensorsError, match=case["rejected"]):
@@ -60,8 +60,8 @@ def test_bad_input(name, tmp_path, area):
     store.close()
 
 
-def test_shift_jis_values_are_read(tmp_path):
-    store = Store(tmp_path / "s.duckdb")
+def test_shift_jis_values_are_read(store_url, tmp_path):
+    store = Store(store_url)
     ingest_file(store, "thermal", BAD / "shift_jis_japanese_headers.csv")
     df = store.readings()
     assert df["sensor_id"].tolist() == ["札幌駅前0", "札幌駅前1", "札幌駅前2"]
@@ -69,8 +69,8 @@ def test_shift_jis_values_are_read(tmp_path):
     assert str(df["time"].iloc[0]) == "2022-01-05 10:00:00+09:00"
 
 
-def test_mixed_timezones_are_converted(tmp_path):
-    store = Store(tmp_path / "s.duckdb")
+def test_mixed_timezones_are_converted(store_url, tmp_path):
+    store = Store(store_url)
     ingest_file(store, "thermal", BAD / "mixed_timezones.csv")
     times = [str(t) for t in store.readings()["time"]]
     assert times == [
@@ -80,8 +80,8 @@ def test_mixed_timezones_are_converted(tmp_path):
     ]
 
 
-def test_quarantine_keeps_the_raw_line(tmp_path):
-    store = Store(tmp_path / "s.duckdb")
+def test_quarantine_keeps_the_raw_line(store_url, tmp_path):
+    store = Store(store_url)
     ingest_file(store, "thermal", BAD / "text_in_number.csv")
     q = store.quarantine()
     assert q.loc[0, "line"] == 3 and q.loc[0, "field"] == "air_temp_c"

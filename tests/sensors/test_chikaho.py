@@ -25,8 +25,8 @@ def test_read_chikaho_daily(daily_path):
     }
 
 
-def test_ingest_chikaho_real_file(daily_path, tmp_path):
-    store = Store(tmp_path / "s.duckdb")
+def test_ingest_chikaho_real_file(store_url, daily_path, tmp_path):
+    store = Store(store_url)
     res = ingest_file(store, "chikaho", daily_path)
     assert res.rows_read == 1278 * 11 and res.accepted == res.rows_read
     c = store.counts(line_ids=["chikaho-J1"])

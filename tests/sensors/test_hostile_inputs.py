@@ -292,9 +292,9 @@ def _check(store: Store, res: Any, case: Case) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_hostile_records(name, tmp_path):
+def test_hostile_records(store_url, name, tmp_path):
     case = CASES[name]
-    with Store(tmp_path / "s.duckdb") as store:
+    with Store(store_url) as store:
         if case.error:
             with pytest.raises(SensorsError, match=case.error):
                 ingest_records(store, case.kind, case.records or [], "test", pseudonym_key=KEY)
@@ -309,12 +309,12 @@ def test_hostile_records(name, tmp_path):
 
 
 @pytest.mark.parametrize("name", sorted(FILE_CASES))
-def test_hostile_files(name, tmp_path):
+def test_hostile_files(store_url, name, tmp_path):
     case = FILE_CASES[name]
     path = tmp_path / f"{name}{case.suffix}"
     assert case.content is not None
     path.write_bytes(case.content)
-    with Store(tmp_path / "s.duckdb") as store:
+    with Store(store_url) as store:
         if case.error:
             with pytest.raises(SensorsError, match=case.error):
                 ingest_file(store, case.kind, path, pseudonym_key=KEY)

@@ -17,8 +17,8 @@ REC = {
 }  # fmt: skip
 
 
-def test_same_file_twice_adds_nothing(fitbit_path, tmp_path):
-    store = Store(tmp_path / "s.duckdb")
+def test_same_file_twice_adds_nothing(store_url, fitbit_path, tmp_path):
+    store = Store(store_url)
     first = ingest_file(store, "steps", fitbit_path, pseudonym_key="k")
     again = ingest_file(store, "steps", fitbit_path, pseudonym_key="k")
     assert not first.duplicate_file and again.duplicate_file
@@ -26,8 +26,8 @@ def test_same_file_twice_adds_nothing(fitbit_path, tmp_path):
     assert store.table_counts()["steps"] == 22099 and store.table_counts()["files"] == 1
 
 
-def test_ingest_records_per_row_outcomes(tmp_path):
-    store = Store(tmp_path / "s.duckdb")
+def test_ingest_records_per_row_outcomes(store_url, tmp_path):
+    store = Store(store_url)
     recs = [REC, {**REC, "time": "2022-01-05T12:01:00+09:00", "air_temp_c": "hot"},
             {**REC, "time": "2022-01-05T12:02:00+09:00", "air_temp_c": 80}]  # fmt: skip
     res = ingest_records(store, "readings", recs, "api:POST /v1/readings")
@@ -39,8 +39,8 @@ def test_ingest_records_per_row_outcomes(tmp_path):
     assert store.files()["path"].item() == "api:POST /v1/readings"
 
 
-def test_ingest_records_errors(tmp_path):
-    store = Store(tmp_path / "s.duckdb")
+def test_ingest_records_errors(store_url, tmp_path):
+    store = Store(store_url)
     with pytest.raises(IngestError, match="unknown record kind"):
         ingest_records(store, "nope", [REC], "api")
     with pytest.raises(IngestError, match="pseudonym key"):
@@ -51,8 +51,8 @@ def test_ingest_records_errors(tmp_path):
         ingest_file(store, "nope", tmp_path)
 
 
-def test_steps_records_are_pseudonymised(tmp_path):
-    store = Store(tmp_path / "s.duckdb")
+def test_steps_records_are_pseudonymised(store_url, tmp_path):
+    store = Store(store_url)
     res = ingest_records(
         store, "steps", [{"participant_id": "alice", "time": "2022-01-05", "steps": 8000,
                           "interval": "day"}], "api", pseudonym_key="k")  # fmt: skip

@@ -57,10 +57,10 @@ def test_builtin_output_tables_match_the_store_schema():
             assert len(columns(store.con, table.name)) == len(columns(fresh, table.name))
 
 
-def test_a_new_kind_is_one_registration(noise, tmp_path):
+def test_a_new_kind_is_one_registration(store_url, noise, tmp_path):
     path = tmp_path / "noise.csv"
     path.write_text(CSV, encoding="utf-8")
-    with Store(tmp_path / "s.duckdb") as store:
+    with Store(store_url) as store:
         assert "noise" in kinds.kinds()
         res = ingest_file(store, "noise", path)
         assert (res.rows_read, res.accepted, res.flagged, res.quarantined) == (4, 2, 1, 2)

@@ -27,10 +27,10 @@ def test_bad_mesh_code():
         mesh_polygon("6441")
 
 
-def test_read_and_ingest_mesh(mlit_path, tmp_path):
+def test_read_and_ingest_mesh(store_url, mlit_path, tmp_path):
     frame, problems = read_mesh_stay(mlit_path)
     assert problems == [] and frame["mesh_id"].nunique() == 36 and len(frame) == 36 * 24 * 9
-    store = Store(tmp_path / "s.duckdb")
+    store = Store(store_url)
     res = ingest_file(store, "mesh", mlit_path)
     assert (res.rows_read, res.accepted, res.quarantined) == (7776, 7776, 0)
     m = store.mesh_stay()

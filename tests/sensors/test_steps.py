@@ -10,8 +10,8 @@ from sensors.steps import read_steps
 from sensors.store import Store
 
 
-def test_ingest_fitbit_real_file(fitbit_path, tmp_path):
-    store = Store(tmp_path / "s.duckdb")
+def test_ingest_fitbit_real_file(store_url, fitbit_path, tmp_path):
+    store = Store(store_url)
     res = ingest_file(store, "steps", fitbit_path, pseudonym_key="k1")
     assert (res.rows_read, res.accepted, res.quarantined) == (22099, 22099, 0)
     s = store.steps()
@@ -37,9 +37,9 @@ def test_both_timestamp_styles_agree(tmp_path):
     assert sa["participant"].tolist() == sb["participant"].tolist()
 
 
-def test_steps_need_a_key(fitbit_path, tmp_path):
+def test_steps_need_a_key(store_url, fitbit_path, tmp_path):
     with pytest.raises(IngestError, match="pseudonym key"):
-        ingest_file(Store(tmp_path / "s.duckdb"), "steps", fitbit_path)
+        ingest_file(Store(store_url), "steps", fitbit_path)
 
 
 def test_pseudonyms_depend_on_the_key():
@@ -47,7 +47,7 @@ def test_pseudonyms_depend_on_the_key():
     assert pseudonymise(["1"], "a")[0].startswith("p-")
 
 
-def test_quarantined_steps_keep_no_raw_id_and_are_reported(tmp_path):
+def test_quarantined_steps_keep_no_raw_id_and_are_reported(store_url, tmp_path):
     from sensors.ingest import ingest_file
     from sensors.store import Store
 
@@ -59,7 +59,7 @@ def test_quarantined_steps_keep_no_raw_id_and_are_reported(tmp_path):
     report = frame.attrs["ingest"]
     assert (report["rows_read"], report["accepted"], report["quarantined"]) == (2, 1, 1)
     assert report["quarantine"][0]["field"] == "steps" or report["quarantine"][0]["line"] == 3
-    with Store(tmp_path / "s.duckdb") as store:
+    with Store(store_url) as store:
         ingest_file(store, "steps", bad, pseudonym_key="k")
         q = store.quarantine()
         assert len(q) == 1 and q["line"].iloc[0] == 3

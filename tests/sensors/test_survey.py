@@ -27,11 +27,11 @@ def test_survey_values_and_flags():
     ]  # thermal sensation 5 is off the ASHRAE scale
 
 
-def test_response_ids_are_pseudonymised_at_ingest(tmp_path):
+def test_response_ids_are_pseudonymised_at_ingest(store_url, tmp_path):
     from sensors.ingest import ingest_file, pseudonymise
     from sensors.store import Store
 
-    with Store(tmp_path / "s.duckdb") as store:
+    with Store(store_url) as store:
         res = ingest_file(store, "survey", BAD / "survey_out_of_scale.csv", pseudonym_key="k")
         assert res.accepted == 2
         stored = store.survey()["response_id"].tolist()
@@ -39,7 +39,7 @@ def test_response_ids_are_pseudonymised_at_ingest(tmp_path):
     assert not {"R1", "R2"} & set(stored)
 
 
-def test_survey_needs_a_pseudonym_key(tmp_path):
+def test_survey_needs_a_pseudonym_key(store_url, tmp_path):
     import pytest
 
     from sensors.errors import IngestError
@@ -47,7 +47,7 @@ def test_survey_needs_a_pseudonym_key(tmp_path):
     from sensors.store import Store
 
     with (
-        Store(tmp_path / "s.duckdb") as store,
+        Store(store_url) as store,
         pytest.raises(IngestError, match="survey need a pseudonym key"),
     ):
         ingest_file(store, "survey", BAD / "survey_out_of_scale.csv")

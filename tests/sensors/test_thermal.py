@@ -35,8 +35,8 @@ def test_registry_locations_fill_readings(tmp_path):
     assert g.crs.to_epsg() == 4326 and len(g) == 2
 
 
-def test_registry_reingest_replaces_and_duplicates_are_quarantined(tmp_path):
-    store = Store(tmp_path / "s.duckdb")
+def test_registry_reingest_replaces_and_duplicates_are_quarantined(store_url, tmp_path):
+    store = Store(store_url)
     reg = tmp_path / "sensors.csv"
     reg.write_text(REG + "S001,fixed,43.07,141.35,0,1.5,0.15,2022-01-05,moved\n")
     res = ingest_file(store, "sensors", reg)

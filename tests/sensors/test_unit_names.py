@@ -16,10 +16,10 @@ ROWS = (
 
 
 @pytest.mark.parametrize("header", ["wind_speed_m_s", "wind_speed_ms"])
-def test_old_and_new_wind_header_read_alike(tmp_path: Path, header: str) -> None:
+def test_old_and_new_wind_header_read_alike(store_url: str, tmp_path: Path, header: str) -> None:
     path = tmp_path / "r.csv"
     path.write_text(ROWS.format(wind=header))
-    with Store(tmp_path / "s.duckdb") as store:
+    with Store(store_url) as store:
         result = ingest_file(store, "thermal", path)
         assert (result.rows_read, result.accepted, result.quarantined) == (1, 1, 0)
         frame = store.readings()

@@ -59,8 +59,8 @@ def test_undecodable_file(tmp_path):
         read_daily_weather(p)
 
 
-def test_ingest_weather_real_file(daily_path, tmp_path):
-    store = Store(tmp_path / "s.duckdb")
+def test_ingest_weather_real_file(store_url, daily_path, tmp_path):
+    store = Store(store_url)
     res = ingest_file(store, "weather", daily_path)
     assert (res.rows_read, res.accepted, res.quarantined, res.flagged) == (1278, 1278, 0, 0)
     w = store.weather()
