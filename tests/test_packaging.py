@@ -1,7 +1,7 @@
 """
 Packaging: what the runtime needs is exactly what ``pyproject.toml`` installs for it.
 
-Test- and bench-only packages (pythermalcomfort, httpx, psutil, ...) live in the ``dev`` extra;
+Test- and bench-only packages (pythermalcomfort, psutil, ...) live in the ``dev`` extra;
 no module of the four packages may import them, and every third-party import of those packages
 is a pinned runtime dependency.
 """
@@ -19,7 +19,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("comfort", "sensors", "api", "maps")
 #: Import name → distribution name, where they differ.
-DIST_OF = {"yaml": "pyyaml", "osmium": "osmium", "netCDF4": "netcdf4", "sklearn": "scikit-learn"}
+DIST_OF = {
+    "yaml": "pyyaml",
+    "netCDF4": "netcdf4",
+    "paho": "paho-mqtt",
+    "psycopg": "psycopg",
+}
 
 
 def _pins(items: list[str]) -> dict[str, str]:
@@ -60,7 +65,7 @@ def _third_party_imports() -> dict[str, set[str]]:
 def test_runtime_dependencies_are_pinned_and_lean(project: dict) -> None:
     runtime = _pins(project["dependencies"])
     dev = _pins(project["optional-dependencies"]["dev"])
-    for name in ("pythermalcomfort", "httpx", "psutil", "pytest", "hypothesis"):
+    for name in ("pythermalcomfort", "psutil", "pytest", "hypothesis"):
         assert name not in runtime, f"{name} is a test/bench tool; keep it in the dev extra"
         assert name in dev, f"{name} is used by tests or benchmarks; pin it in the dev extra"
     for unused in ("tqdm", "httpx2"):
