@@ -7,7 +7,9 @@ the registry later takes, if outdoor or semi-outdoor, the mean of the street seg
 judged on its declared conditioning against the outdoor street air
 (:func:`comfort.place_kpi.indoor_declared`). Every place gets the hourly mean street air
 temperature and humidity (``outdoor_air_c``, ``outdoor_rh_pct``) and says where its values come
-from (``conditions_source``: ``field``, ``nearby_streets``, ``declared_conditioning``).
+from (``conditions_source``: ``field``, ``nearby_streets``, ``declared_conditioning``, or
+``none`` when a field without segment positions cannot place a new outdoor place: it then has
+no value and is never counted).
 """
 
 from __future__ import annotations
@@ -99,6 +101,8 @@ def place_conditions(
             source.append("field")
         elif kinds[i] == "indoor":
             source.append("declared_conditioning")
+        elif "edge_x" not in ds.coords or "edge_y" not in ds.coords:
+            source.append("none")  # no segment positions: no value, never counted
         else:
             if edge_points is None:
                 edge_points = _edge_points(ds, street)
