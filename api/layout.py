@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from api import pageviews
-from api.i18n import FORMATTERS, translator
+from api.i18n import FORMATTERS, translator, walkway_name
 from maps.comfort import category_legend
 
 __all__ = ["NAV", "SOURCES", "SOURCES_JA", "render", "templates"]
@@ -81,6 +81,8 @@ def render(
             "other_query": urlencode(params),
             "sources": SOURCES_JA if lang == "ja" else SOURCES,
             "fmt": _Formatters(),
+            "wname": lambda name: walkway_name(name, lang),
+            "sep": "、" if lang == "ja" else ", ",
             "simulated": simulated,
             "legend": category_legend(lang),
             **context,

@@ -345,7 +345,10 @@ class Resources:
         from api.i18n import translator
         from maps.charts import chikaho_chart
 
-        return chikaho_chart(self.chikaho_daily(), translator(lang)("chikaho_daily"))
+        t = translator(lang)
+        return chikaho_chart(
+            self.chikaho_daily(), t("chikaho_daily"), t("chikaho_suffix"), t("chikaho_ylabel")
+        )
 
     # -- comfort fields -------------------------------------------------------------------
 

@@ -105,7 +105,12 @@ def bar_chart(
         return _svg(fig)
 
 
-def chikaho_chart(daily: pd.DataFrame, title: str) -> str:
+def chikaho_chart(
+    daily: pd.DataFrame,
+    title: str,
+    suffix: str = " (J1–J5, real)",
+    ylabel: str = "count / 15 min (monthly mean)",
+) -> str:
     """
     SVG line chart of the Chi-Ka-Ho counters J1–J5: monthly means of the real daily counts.
 
@@ -114,14 +119,16 @@ def chikaho_chart(daily: pd.DataFrame, title: str) -> str:
     daily
         Daily counts (people per 15 min) in columns ``J1``..``J5``, indexed by date.
     title
-        Chart title (in the page's language); "(J1–J5, real)" is appended.
+        Chart title (in the page's language); ``suffix`` is appended.
+    suffix, ylabel
+        Title suffix and y-axis label, in the page's language.
     """
     monthly = daily[[f"J{i}" for i in range(1, 6)]].resample("MS").mean()
     return line_chart(
         [f"{d:%Y-%m}" for d in monthly.index],
         {c: monthly[c].round(0).tolist() for c in monthly.columns},
-        title=title + " (J1–J5, real)",
-        ylabel="count / 15 min (monthly mean)",
+        title=title + suffix,
+        ylabel=ylabel,
     )
 
 

@@ -244,6 +244,9 @@ def map_walkability(
         table = table[table.intersects(area.buffer(-1e-5))]
     label = "name_ja" if lang == "ja" else "name_en"
     name = {"block": label, "grid": "mesh_code", "edge": "name"}[level]
+    if level == "edge":
+        names = segment_names(res, lang)
+        table = table.assign(name=[names.get(int(sid), "") for sid in table["segment_id"]])
     blocks, tiles = _blocks_and_tiles(res, settings)
     m = choropleth_map(
         table,

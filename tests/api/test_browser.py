@@ -10,6 +10,7 @@ A screenshot of each page goes to ``tests/artifacts/screenshots/`` (git-ignored)
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import time
@@ -149,6 +150,7 @@ def test_page_in_browser(browser, server: str, name: str) -> None:
 def test_route_planner_after_two_clicks(browser, server: str) -> None:
     page, errors, outside = _open(browser, server, "/?at=2022-01-19T12:00")
     try:
+        page.locator("#mapbox").scroll_into_view_if_needed()
         box = page.locator("#mapbox").bounding_box()
         assert box is not None
         for lat, lon in ((43.0674, 141.3504), (43.0561, 141.3532)):
@@ -159,8 +161,9 @@ def test_route_planner_after_two_clicks(browser, server: str) -> None:
             )
             page.mouse.click(box["x"] + pt[0], box["y"] + pt[1])
         page.select_option("#route-mode", "winter")
-        page.wait_for_selector("#route-result.ok", timeout=15000)
+        page.wait_for_selector("#route-result.ok, #route-result.error", timeout=15000)
         text = page.inner_text("#route-result")
+        assert page.get_attribute("#route-result", "class") == "ok", (text, errors)
         length = float(page.get_attribute("#route-result", "data-length-m") or 0)
         assert 1000 < length < 1800, text
         assert page.evaluate("document.querySelectorAll('path.leaflet-interactive').length") > 0
@@ -172,5 +175,85 @@ def test_route_planner_after_two_clicks(browser, server: str) -> None:
         notes = page.inner_text("#route-notes")
         assert "2022" in notes or "2021" in notes, notes
         assert errors == [] and outside == []
+    finally:
+        page.close()
+
+
+def _tap_route_ja(browser, base: str, at: str):
+    """Open the ja start page on a 390×844 touch screen at ``at`` and tap Station → Susukino."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True, locale="ja-JP"
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{base}/?lang=ja&at={at}", wait_until="networkidle")
+    assert page.input_value("#route-mode") == "winter"  # January opens on the winter mode
+    page.locator("#mapbox").scroll_into_view_if_needed()
+    box = page.locator("#mapbox").bounding_box()
+    assert box is not None
+    for lat, lon in ((43.0674, 141.3504), (43.0561, 141.3532)):
+        pt = page.evaluate(
+            "([lat, lon]) => { const p = window.kaitekiMap.latLngToContainerPoint([lat, lon]);"
+            " return [p.x, p.y]; }",
+            [lat, lon],
+        )
+        page.touchscreen.tap(box["x"] + pt[0], box["y"] + pt[1])
+        page.wait_for_timeout(400)  # let Leaflet tell a tap from a double tap
+    page.wait_for_selector("#route-card:not([hidden])", timeout=20000)
+    page.wait_for_selector("#route-notes li", timeout=15000)
+    return context, page, errors
+
+
+def _route_in_view(page) -> bool:
+    return bool(
+        page.evaluate(
+            "() => { const m = window.kaitekiMap;"
+            " const paths = []; m.eachLayer(l => { if (l.options && l.options.color === '#7048e8'"
+            " && l.getBounds) paths.push(l.getBounds()); });"
+            " return paths.length > 0 && paths.every(p => m.getBounds().contains(p)); }"
+        )
+    )
+
+
+def test_route_card_on_a_phone_in_japanese(browser, server: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context, page, errors = _tap_route_ja(browser, server, "2025-01-20T08:00")
+    try:
+        card = page.inner_text("#route-card")
+        # cold-stress minutes of the route against those of the shortest route
+        assert re.search(r"寒さのストレス：\d+ 分（最短ルート：\d+ 分）", card), card
+        walkways = page.inner_text("#card-walkways")
+        assert "チ・カ・ホ" in walkways and "ポールタウン" in walkways, walkways
+        turns = page.locator("#card-turns li").all_inner_texts()
+        assert len(turns) >= 3 and any(re.search(r"(条通|丁目線|駅前通|大通)", t) for t in turns)
+        assert page.is_hidden("#card-closed")
+        assert page.get_attribute("#mapbox", "data-zoomed") == "route"
+        assert _route_in_view(page)
+        assert page.evaluate("window.kaitekiMap.getZoom()") >= 15
+        notes = page.inner_text("#route-notes")
+        assert "2022年" in notes, notes  # the conditions come from another year, and it says so
+        page.screenshot(path=str(SHOTS / "route_card_ja_0800.png"), full_page=True)
+        # the same route at 01:00: one time control reloads the map at that hour, route kept
+        page.fill("#route-at", "2025-01-20T01:00")
+        page.dispatch_event("#route-at", "change")
+        page.wait_for_url("**at=2025-01-20T01%3A00**", timeout=15000)
+        page.wait_for_selector("#card-closed:not([hidden])", timeout=20000)
+        closed = page.inner_text("#card-closed")
+        assert "閉鎖中" in closed and "チ・カ・ホ" in closed, closed
+        assert page.inner_text("#card-walkways") == "地下歩行空間は通りません。"
+        page.screenshot(path=str(SHOTS / "route_card_ja_0100.png"), full_page=True)
+        assert errors == [], errors
+    finally:
+        context.close()
+
+
+def test_unknown_page_is_an_html_page_in_its_language(browser, server: str) -> None:
+    page, _errors, outside = _open(browser, server, "/no-such-page?lang=ja", 390, 844)
+    try:
+        assert page.inner_text("h1") == "このページはありません。"
+        page.screenshot(path=str(SHOTS / "not_found_ja.png"), full_page=True)
+        assert outside == []
     finally:
         page.close()
