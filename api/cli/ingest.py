@@ -14,7 +14,15 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli._common import console, print_json, settings
+from api.cli._common import (
+    CsvOption,
+    JsonOption,
+    console,
+    output_format,
+    print_json,
+    print_table,
+    settings,
+)
 from sensors.errors import SensorsError
 
 KIND_HELP = {
@@ -89,6 +97,7 @@ def _make_command(kind: str) -> Any:
             "kaiteki", "--format", help=f"Input layout: {', '.join(layouts_of(kind))}."
         ),
     ) -> None:
+        from rich.console import Console
         from rich.progress import Progress
         from rich.table import Table
 
@@ -158,7 +167,9 @@ def _make_command(kind: str) -> Any:
                 f"{r['rows_read']:,}", f"{r['accepted']:,}",
                 f"{r['flagged']:,}", f"{r['quarantined']:,}", note,
             )  # fmt: skip
-        console.print(table)
+        # the summary table is the result (stdout); with --json the JSON lines are, and the
+        # table goes with the logs (stderr)
+        (console if json_out else Console()).print(table)
         for r in results:
             if r.get("rejected"):
                 console.print(f"  rejected: {r['error']}", markup=False, highlight=False)
@@ -174,6 +185,50 @@ def _make_command(kind: str) -> Any:
     return command
 
 
+def recheck(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would change without writing.")
+    ] = False,
+    no_area: Annotated[
+        bool, typer.Option("--no-area", help="Skip the outside-planning-area test.")
+    ] = False,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+) -> None:
+    """Re-run the registry checks of readings flagged 'unregistered' whose sensor is now
+    registered (idempotent; each run that changes flags is appended to <store>.audit.jsonl)."""
+    from sensors.recheck import recheck_registry
+    from sensors.store import Store
+
+    fmt = output_format(as_json, as_csv)
+    s = settings()
+    area = None if no_area else _area()
+    with Store(s.store, wait_s=s.store_wait_s) as store:
+        result = recheck_registry(store, area, dry_run=dry_run)
+    rows = [
+        {
+            "sensor_id": r["sensor_id"],
+            "rows": r["rows"],
+            "flags_before": "; ".join(f"{k}: {n:,}" for k, n in r["flags_before"].items()),
+            "flags_after": "; ".join(f"{k}: {n:,}" for k, n in r["flags_after"].items()),
+        }
+        for r in result.sensors
+    ]
+    verb = "would change" if dry_run else "changed"
+    print_table(
+        rows,
+        fmt=fmt,
+        columns=("sensor_id", "rows", "flags_before", "flags_after"),
+        title=f"kaiteki ingest recheck → {s.store}",
+        caption=f"{result.rows_changed:,} readings {verb}"
+        + (f"; audit: {result.audit_path}" if result.audit_path else ""),
+        json_obj=result.as_dict(),
+    )
+    if not result.sensors:
+        console.print("nothing to recheck: no reading of a registered sensor is flagged "
+                      "'unregistered'.")  # fmt: skip
+
+
 def register(app: typer.Typer) -> None:
     """Add ``kaiteki ingest`` with one sub-command per data kind."""
     sub = typer.Typer(
@@ -182,4 +237,5 @@ def register(app: typer.Typer) -> None:
     )
     for kind in KIND_HELP:
         sub.command(name=kind)(_make_command(kind))
+    sub.command(name="recheck")(recheck)
     app.add_typer(sub, name="ingest")
