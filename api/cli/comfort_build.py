@@ -170,11 +170,14 @@ def build(
                     writer.append(block)
                     progress.advance(write_task)
     simulated = bool(model.arrays.simulated)
+    sensors_with_data = _with_data(model.arrays.values)
     summary = {
         "year": year,
         "path": str(out),
         "engine": engine,
         "hours": len(model.times),
+        "hours_with_data": int(sensors_with_data.any(axis=1).sum()),
+        "sensors_with_data": int(sensors_with_data.any(axis=0).sum()),
         "edges": len(model.edges),
         "places": len(model.places),
         "sensors": len(model.arrays.sensors),
@@ -190,9 +193,18 @@ def build(
     label = " [yellow](simulated)[/yellow]" if simulated else ""
     console.print(
         f"comfort field {year}{label}: {summary['edges']} edges, {summary['places']} places, "
-        f"{summary['hours']} hours from {summary['sensors']} sensors → {out} "
-        f"({summary['seconds']} s)"
+        f"{summary['hours_with_data']:,} hours with data of {summary['hours']:,} "
+        f"(readings from {summary['sensors_with_data']} of {summary['sensors']} sensors) → "
+        f"{out} ({summary['seconds']} s)"
     )
+
+
+def _with_data(values: dict[str, Any]) -> Any:
+    """``(hour, sensor)`` booleans: any variable measured (finite) at that sensor and hour."""
+    import numpy as np
+
+    arrays = [np.isfinite(np.asarray(v, dtype=np.float64)) for v in values.values()]
+    return np.logical_or.reduce(arrays)
 
 
 def _build_dask(model: field.FieldModel, year: int, progress: Any) -> Any:

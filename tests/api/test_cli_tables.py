@@ -76,3 +76,18 @@ def test_print_table_formats(capsys: pytest.CaptureFixture[str]) -> None:
     assert "-3.2" in captured.out and "=cmd()" in captured.out and captured.err == ""
     with pytest.raises(typer.BadParameter, match="--json or --csv"):
         output_format(True, True)
+
+
+def test_comfort_build_counts_the_hours_that_have_data() -> None:
+    import numpy as np
+
+    from api.cli.comfort_build import _with_data
+
+    hours, sensors = 8760, 4
+    air = np.full((hours, sensors), np.nan)
+    wind = np.full((hours, sensors), np.nan)
+    air[100:148, 0] = -3.0  # 48 hours from one sensor
+    wind[120:130, 2] = 1.5  # inside the same hours, from another
+    with_data = _with_data({"air_temp_c": air, "wind_speed_m_s": wind})
+    assert int(with_data.any(axis=1).sum()) == 48
+    assert int(with_data.any(axis=0).sum()) == 2
