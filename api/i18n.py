@@ -608,3 +608,16 @@ def format_datetime(when: Any, lang: str) -> str:
 
 #: The formatting helpers every template gets (the same rules as ``maps/static/kaiteki/format.js``).
 FORMATTERS = {"int": format_int, "km": format_km, "datetime": format_datetime}
+
+
+def advice_text(level: str, lang: str) -> str:
+    """
+    A comfort level's name and advice in plain words (:mod:`comfort.advice`).
+
+    Examples
+    --------
+    >>> advice_text("very_cold", "ja")
+    'とても寒い：地下がおすすめ'
+    """
+    t = translator(lang)
+    return t(f"level_{level}") + ("：" if lang == "ja" else ": ") + t(f"advice_{level}")

@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 
 from api import pageviews
 from api.i18n import FORMATTERS, translator, walkway_name
+from comfort.advice import comfort_level_of_utci
 from maps.comfort import category_legend
 
 __all__ = ["NAV", "SOURCES", "SOURCES_JA", "render", "templates"]
@@ -83,6 +84,7 @@ def render(
             "fmt": _Formatters(),
             "wname": lambda name: walkway_name(name, lang),
             "sep": "、" if lang == "ja" else ", ",
+            "level_of": comfort_level_of_utci,
             "simulated": simulated,
             "legend": category_legend(lang),
             **context,

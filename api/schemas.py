@@ -126,6 +126,12 @@ class RouteOut(RouteFiguresOut):
     """A route and the shortest route for comparison, with the result card's parts."""
 
     energy_kcal: float = Field(description="Energy of the walk (kcal, 3.5 MET, 60 kg).")
+    advice: dict[str, str] | None = Field(
+        description=(
+            "The five-level comfort scale's level the route spends most minutes in, with its "
+            "advice in the request's language (None without a comfort field)."
+        )
+    )
     stress_minutes: RouteStressOut
     walkways_used: list[WalkwayNameOut]
     walkways_closed: list[WalkwayNameOut] = Field(description="Walkways closed at that time.")

@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from api.clock import parse_at
 from api.errors import BadRequestError
-from api.i18n import WALKWAY_NAMES_JA, route_reason_text, turn_text
+from api.i18n import WALKWAY_NAMES_JA, advice_text, route_reason_text, turn_text
 from api.resources import Resources
 from api.schemas import RouteOut
 from comfort import conditions as cond_engine
@@ -79,6 +79,18 @@ def _stress_minutes(utci_minutes: dict[str, float] | None) -> dict[str, float] |
     return {k: round(v, 1) for k, v in out.items()}
 
 
+def _route_level(utci_minutes: dict[str, float] | None) -> str | None:
+    """The comfort level (comfort.advice) the route spends most minutes in."""
+    if not utci_minutes:
+        return None
+    by_level: dict[str, float] = {}
+    for name, minutes in utci_minutes.items():
+        if name in CATEGORY_KEYS and minutes > 0:
+            level = comfort_level(name)
+            by_level[level] = by_level.get(level, 0.0) + minutes
+    return max(by_level, key=lambda k: by_level[k]) if by_level else None
+
+
 def _reason(r: routing.Route, stress: dict[str, Any], conditions: dict[str, Any]) -> dict[str, Any]:
     """Why this route: a code and the figures its sentence needs (api.i18n.route_reason_text)."""
     route, short = r.route, r.shortest
@@ -130,7 +142,9 @@ def route_card(
         "shortest": _stress_minutes(r.shortest.utci_minutes),
     }
     reason = _reason(r, stress, conditions)
+    level = _route_level(r.route.utci_minutes)
     return {
+        "advice": None if level is None else {"level": level, "text": advice_text(level, lang)},
         "energy_kcal": round(energy_kcal(r.route.minutes), 1),
         "stress_minutes": stress,
         "walkways_used": walkways,

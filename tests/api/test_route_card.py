@@ -60,6 +60,9 @@ def test_card_at_eight_shows_stress_against_shortest_walkways_and_turns(client: 
     assert b["walkways_closed"] == []
     assert b["reason"]["code"] in ("less_stress", "underground") and b["reason"]["text"]
     assert "チ・カ・ホ" in "".join(t["text"] for t in b["turns"])
+    # the five-level scale: the level the route spends most minutes in, with plain advice
+    assert b["advice"]["level"] in ("very_cold", "cold", "comfortable")
+    assert "：" in b["advice"]["text"]
 
 
 def test_card_at_one_says_the_walkways_are_closed(client: TestClient) -> None:
