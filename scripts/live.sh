@@ -35,6 +35,8 @@ persistence_location $PWD/$LIVE/
 max_queued_messages 0
 log_dest none
 CONF
+    # as root, Mosquitto would drop to user 'mosquitto' and could not write its persistence file
+    if [ "$(id -u)" = 0 ]; then echo "user root" >>"$LIVE/mosquitto.conf"; fi
     /usr/sbin/mosquitto -c "$LIVE/mosquitto.conf" & pids+=($!)
     BROKER=mqtt://127.0.0.1:$BPORT
     echo "live: started mosquitto on 127.0.0.1:$BPORT"

@@ -9,6 +9,7 @@ a production broker needs the same two settings (docs/LIVE.md).
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import socket
@@ -64,7 +65,9 @@ class Broker:
             "max_queued_messages 0\n"
             "max_queued_bytes 0\n"
             "max_inflight_messages 0\n"
-            "log_dest none\n"
+            "log_dest none\n" + ("user root\n" if os.geteuid() == 0 else "")
+            # run as root, Mosquitto drops to the user 'mosquitto', who cannot write the
+            # persistence file into a root-owned folder: the sessions would not survive a restart
         )
 
     @property
