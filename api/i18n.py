@@ -52,8 +52,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "route_planner": {"en": "Route planner", "ja": "ルート検索"},
     "route_help": {
-        "en": "Click the map twice: start, then destination.",
-        "ja": "地図を2回クリック：出発地、次に目的地。",
+        "en": "Tap or click the map twice: start, then destination (or find a place).",
+        "ja": "地図を2回タップ：出発地、次に目的地（場所の検索も使えます）。",
     },
     "mode": {"en": "Mode", "ja": "モード"},
     "mode_shortest": {"en": "Shortest", "ja": "最短"},
@@ -63,8 +63,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "find_route": {"en": "Find route", "ja": "ルートを探す"},
     "clear": {"en": "Clear", "ja": "クリア"},
     "route_result": {
-        "en": "{length} m · {minutes} min · {steps} steps · {under}% underground",
-        "ja": "{length} m・{minutes} 分・{steps} 歩・地下 {under}%",
+        "en": "{length} · {minutes} min · {steps} steps · {under}% underground",
+        "ja": "{length}・{minutes} 分・{steps} 歩・地下 {under}%",
     },
     "route_vs_shortest": {
         "en": "Shortest route: {length} m · {minutes} min",

@@ -107,3 +107,22 @@ def test_unknown_page_html_for_browsers_json_for_api_clients(client: TestClient)
     assert r.status_code == 404 and r.json()["status"] == 404
     r = client.get("/v1/no-such", headers={"Accept": "text/html"})
     assert r.headers["content-type"].startswith("application/json")
+
+
+def test_pages_open_on_now(client: TestClient) -> None:
+    import datetime as dt
+
+    from comfort.constants import TZ, season_of_month
+
+    before = dt.datetime.now(TZ)
+    html = client.get("/map/comfort?lang=ja").text
+    home = client.get("/?lang=ja").text
+    after = dt.datetime.now(TZ)
+    seasons = {season_of_month(before.month), season_of_month(after.month)}
+    hours = {before.hour, after.hour}
+    chosen = re.search(r'<option value="(\w+)" selected>', html)
+    assert chosen and chosen.group(1) in seasons
+    hour = re.search(r'<option value="(\d+)" selected>\d\d:00', html)
+    assert hour and int(hour.group(1)) in hours
+    at = re.search(r'id="route-at" type="datetime-local" step="3600" value="([^"]+)"', home)
+    assert at and at.group(1) in {f"{t:%Y-%m-%dT%H}:00" for t in (before, after)}
