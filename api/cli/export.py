@@ -141,10 +141,16 @@ def export(
         if k in ("readings", "counts", "steps", "survey"):
             from sensors.store import Store
 
+            blocks = None
+            if k == "survey":  # answers located by census block get the block's centroid
+                from comfort.constants import CENSUS_FILE
+                from sensors.area import load_blocks
+
+                blocks = load_blocks(s.data_file(CENSUS_FILE))
             with Store(s.store, read_only=True) as store:
                 result = ex.export_store(
                     store, k, f, out, start=start, end=end, progress=cb,
-                    pseudonym_key=s.pseudonym_key,
+                    pseudonym_key=s.pseudonym_key, blocks=blocks,
                 )  # fmt: skip
         elif k == "field":
             from sensors import fieldstore

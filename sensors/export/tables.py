@@ -50,15 +50,57 @@ def with_flag_names(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def locate_by_block(frame: pd.DataFrame, blocks: gpd.GeoDataFrame | None) -> pd.DataFrame:
+    """
+    Survey rows without coordinates but with a census ``block`` get the block's centroid.
+
+    ``block`` matches the block's Japanese name (``S_NAME``, e.g. 北一条西３丁目), its English
+    name or its census ``key_code``. A ``location_source`` column says where each row's
+    location comes from: ``given`` (the answer's own lat/lon), ``block_centroid`` or empty
+    (no location: the row's geometry stays empty, never ``POINT (NaN NaN)``).
+    """
+    if not {"lat", "lon", "block"} <= set(frame.columns):
+        return frame
+    out = frame.copy()
+    given = out["lat"].notna() & out["lon"].notna()
+    source = pd.Series([("given" if g else None) for g in given], index=out.index, dtype="str")
+    if blocks is not None and len(blocks):
+        centre = blocks.geometry.centroid.to_crs("EPSG:4326")
+        lookup: dict[str, tuple[float, float]] = {}
+        for col in ("key_code", "name_en", "name_ja"):
+            if col in blocks:
+                for key, pt in zip(blocks[col].astype(str), centre, strict=True):
+                    lookup[key.strip()] = (float(pt.y), float(pt.x))
+        want = ~given & out["block"].notna()
+        hits = out.loc[want, "block"].astype(str).str.strip().map(lookup)
+        found = hits.dropna()
+        out.loc[found.index, "lat"] = [p[0] for p in found]
+        out.loc[found.index, "lon"] = [p[1] for p in found]
+        source.loc[found.index] = "block_centroid"
+        geo_col = getattr(out, "_geometry_column_name", None)
+        if geo_col is not None and len(found):  # a geometry already built from lat/lon
+            import shapely
+
+            out.loc[found.index, geo_col] = shapely.points(
+                out.loc[found.index, "lon"].to_numpy(), out.loc[found.index, "lat"].to_numpy()
+            )
+    out["location_source"] = source
+    return out
+
+
 def store_table(
     store: Store,
     kind: str,
     start: Any = None,
     end: Any = None,
     pseudonym_key: str | bytes | None = None,
+    blocks: gpd.GeoDataFrame | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """
     A store table for export and the descriptions of the files its rows came from.
+
+    Survey answers located by census block only get the block's centroid from ``blocks``
+    (:func:`locate_by_block`).
 
     QC flags keep their integer ``qc_flags`` and gain readable names (:func:`with_flag_names`).
     Steps are checked to carry pseudonyms only (``p-`` + 16 hex digits). With
@@ -89,6 +131,8 @@ def store_table(
                 "pseudonym (p- and 16 hex digits). Re-ingest the steps with `kaiteki ingest "
                 "steps` so ids are pseudonymised."
             )
+    if kind == "survey":
+        frame = locate_by_block(frame, blocks)
     if kind == "survey" and pseudonym_key is not None and "response_id" in frame:
         from sensors.ingest import pseudonymise
 
@@ -117,6 +161,7 @@ def export_store(
     progress: Progress | None = None,
     chunk_rows: int = 100_000,
     pseudonym_key: str | bytes | None = None,
+    blocks: gpd.GeoDataFrame | None = None,
 ) -> ExportResult:
     """
     Export ``readings``, ``counts``, ``steps`` or ``survey`` from the store.
@@ -134,6 +179,9 @@ def export_store(
     pseudonym_key
         Secret key (``KAITEKI_PSEUDONYM_KEY``) to pseudonymise survey ``response_id``s with;
         see :func:`store_table`.
+    blocks
+        Census blocks (:func:`sensors.area.load_blocks`) to locate survey answers given by
+        block only.
 
     Raises
     ------
@@ -146,7 +194,7 @@ def export_store(
         from sensors.export.ngsi_ld import export_ngsi_ld
 
         return export_ngsi_ld(store, kind, path, start=start, end=end, progress=progress)
-    frame, sources = store_table(store, kind, start, end, pseudonym_key)
+    frame, sources = store_table(store, kind, start, end, pseudonym_key, blocks)
     extra = {"filter": {"start": None if start is None else str(start),
                         "end": None if end is None else str(end)}}  # fmt: skip
     return write_table(

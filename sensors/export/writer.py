@@ -59,6 +59,8 @@ def as_geo(frame: pd.DataFrame, kind: str) -> gpd.GeoDataFrame:
         return frame  # type: ignore[return-value]
     if {"lat", "lon"} <= set(frame.columns):
         geom = gpd.points_from_xy(frame["lon"], frame["lat"], crs="EPSG:4326")
+        # a row without a location has no geometry (never POINT (NaN NaN))
+        geom[(frame["lat"].isna() | frame["lon"].isna()).to_numpy()] = None
         return gpd.GeoDataFrame(frame, geometry=geom, crs="EPSG:4326")
     raise ExportError(
         f"{kind} has no geometry and no lat/lon columns; export it as parquet or csv."
