@@ -13,7 +13,14 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli._common import console, print_json, settings
+from api.cli._common import (
+    CsvOption,
+    console,
+    output_format,
+    print_json,
+    print_table,
+    settings,
+)
 from api.cli.comfort import comfort_app
 from comfort.errors import KPIError
 
@@ -46,13 +53,17 @@ def kpi(
         str, typer.Option(help="Reference climate: baseline or typical.")
     ] = "baseline",
     as_json: JsonOption = False,
+    as_csv: CsvOption = False,
 ) -> None:
     """Alias of `kaiteki kpi places`: comfortable places, climate-normalised (target 2×)."""
-    from api.cli.kpi import places_object, print_places_table
+    from api.cli.kpi import PLACES_CSV_COLUMNS, places_csv_rows, places_object, print_places_table
 
+    fmt = output_format(as_json, as_csv)
     obj = places_object(reference, share, band, (day_start, day_end))
-    if as_json:
+    if fmt == "json":
         print_json(obj)
+    elif fmt == "csv":
+        print_table(places_csv_rows(obj), fmt="csv", columns=(*PLACES_CSV_COLUMNS, "simulated"))
     else:
         print_places_table(obj)
 

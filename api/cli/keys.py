@@ -6,7 +6,14 @@ from typing import Annotated
 
 import typer
 
-from api.cli._common import console, print_json, settings
+from api.cli._common import (
+    CsvOption,
+    console,
+    output_format,
+    print_json,
+    print_table,
+    settings,
+)
 from sensors.errors import StoreError
 
 keys_app = typer.Typer(
@@ -47,7 +54,10 @@ def create(
 
 
 @keys_app.command("list")
-def list_(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+def list_(
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_csv: CsvOption = False,
+) -> None:
     """List keys (id, name, created, revoked, last used); secrets are never shown."""
     from api import auth
 
@@ -57,20 +67,29 @@ def list_(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
     except StoreError as exc:
         console.print(f"kaiteki: error: {exc}", markup=False)
         raise typer.Exit(2) from None
-    if json_out:
-        for row in frame.to_dict(orient="records"):
-            print_json({k: (None if v is None or v != v else v) for k, v in row.items()})
+    fmt = output_format(json_out, as_csv)
+    rows = [
+        {k: (None if v is None or v != v else v) for k, v in row.items()}
+        for row in frame.to_dict(orient="records")
+    ]
+    if fmt == "json":
+        for row in rows:
+            print_json(row)
+        return
+    if fmt == "csv":
+        print_table(rows, fmt="csv", columns=list(frame.columns))
         return
     if frame.empty:
         console.print("no API keys yet; create one with `kaiteki keys create NAME`")
         return
+    from rich.console import Console
     from rich.table import Table
 
     table = Table("key_id", "name", "created", "revoked", "last used")
     for row in frame.itertuples(index=False):
         cells = [str(v) if v is not None and v == v else "" for v in row]
         table.add_row(*cells)
-    console.print(table)
+    Console().print(table)  # the result: stdout
 
 
 @keys_app.command("revoke")

@@ -14,7 +14,14 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli._common import console, print_json, settings
+from api.cli._common import (
+    CsvOption,
+    console,
+    output_format,
+    print_json,
+    print_table,
+    settings,
+)
 from comfort.errors import PlacesError
 
 places_app = typer.Typer(help="The places registry: list, add, edit, retire, import, export.",
@@ -87,7 +94,9 @@ def _records(frame: Any) -> list[dict[str, Any]]:
 
 
 @places_app.command("list")
-def list_places(as_of: AsOfOption = None, as_json: JsonOption = False) -> None:
+def list_places(
+    as_of: AsOfOption = None, as_json: JsonOption = False, as_csv: CsvOption = False
+) -> None:
     """Every place of the registry (or those existing on --as-of)."""
     from rich.console import Console
     from rich.table import Table
@@ -98,8 +107,12 @@ def list_places(as_of: AsOfOption = None, as_json: JsonOption = False) -> None:
     if as_of is not None:
         reg = reg[valid_on(reg, as_of)]
     rows = _records(reg)
-    if as_json:
+    fmt = output_format(as_json, as_csv)
+    if fmt == "json":
         print_json({"count": len(rows), "as_of": as_of, "places": rows})
+        return
+    if fmt == "csv":
+        print_table(rows, fmt="csv")
         return
     table = Table(
         title=f"Places registry ({len(rows)} places{', as of ' + as_of if as_of else ''})"

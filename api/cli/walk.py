@@ -14,7 +14,14 @@ from typing import Annotated
 
 import typer
 
-from api.cli._common import console, print_json, settings
+from api.cli._common import (
+    CsvOption,
+    console,
+    output_format,
+    print_json,
+    print_table,
+    settings,
+)
 from api.cli.route import compiled_graph
 from comfort.constants import SEASONS, season_of_month
 from comfort.errors import RoutingError
@@ -74,6 +81,7 @@ def score(
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    as_csv: CsvOption = False,
 ) -> None:
     """
     Compute walkability per node, edge, census block and 100 m JIS mesh cell and save the tables.
@@ -83,7 +91,6 @@ def score(
     if not 0 <= hour <= 23:
         raise typer.BadParameter(f"--hour must be 0..23; got {hour}")
     import pandas as pd
-    from rich.table import Table
 
     from api import resources
     from comfort import walkability
@@ -127,16 +134,21 @@ def score(
         summary["walkability_comfort_mean_street_nodes"] = round(
             float(street["walkability_comfort"].mean()), 1
         )
-    if as_json:
+    fmt = output_format(as_json, as_csv)
+    if fmt == "json":
         print_json(summary)
         return
-    table = Table(title="walkability (0–100)")
-    table.add_column("table")
-    table.add_column("rows", justify="right")
-    table.add_column("mean walkability", justify="right")
-    for name, gdf in tables.items():
-        table.add_row(name, str(len(gdf)), f"{gdf['walkability'].mean():.1f}")
-    console.print(table)
+    rows = [
+        {"table": name, "rows": len(gdf), "mean_walkability": float(gdf["walkability"].mean())}
+        for name, gdf in tables.items()
+    ]
+    print_table(
+        rows,
+        fmt=fmt,
+        title="walkability (0–100)",
+        headers={"mean_walkability": "mean walkability"},
+        formats={"mean_walkability": "{:.1f}"},
+    )
     console.print(f"saved to {folder}")
     console.print(note)
 

@@ -91,3 +91,30 @@ def test_comfort_build_counts_the_hours_that_have_data() -> None:
     with_data = _with_data({"air_temp_c": air, "wind_speed_m_s": wind})
     assert int(with_data.any(axis=1).sum()) == 48
     assert int(with_data.any(axis=0).sum()) == 2
+
+
+def test_keys_and_places_lists_as_csv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from api.cli import app
+    from api.settings import get_settings
+
+    monkeypatch.setenv("KAITEKI_STORE", str(tmp_path / "s.duckdb"))
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        made = runner.invoke(app, ["keys", "create", "=kit-3", "--json"])
+        assert made.exit_code == 0, made.output
+        secret = json.loads(made.stdout)["key"]
+        res = runner.invoke(app, ["keys", "list", "--csv"])
+        assert res.exit_code == 0, res.output
+        keys = pd.read_csv(io.StringIO(res.stdout))
+        assert keys["name"].tolist() == ["'=kit-3"]  # formula-like name neutralised
+        assert secret not in res.stdout
+        res = runner.invoke(app, ["places", "list", "--csv"])
+        assert res.exit_code == 0, res.output
+        places = pd.read_csv(io.StringIO(res.stdout))
+        assert {"place_id", "name_en", "kind", "status"} <= set(places.columns)
+        assert len(places) >= 10
+    finally:
+        get_settings.cache_clear()
