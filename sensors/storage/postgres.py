@@ -253,7 +253,8 @@ class PostgresStore(Store):
             yield
         except psycopg.OperationalError as exc:
             pgc = self._pgc
-            if pgc is not None and (pgc.pg.closed or pgc.pg.broken):
+            shutdown = isinstance(exc, (pg_errors.AdminShutdown, pg_errors.CannotConnectNow))
+            if pgc is not None and (pgc.pg.closed or pgc.pg.broken or shutdown):
                 self._pgc = None
                 with contextlib.suppress(psycopg.Error):
                     pgc.pg.close()
@@ -333,7 +334,7 @@ class PostgresStore(Store):
 
     def _arrow(self, desc: Sequence[Any], rows: list[tuple[Any, ...]]) -> pa.Table:
         if self._geometry_oid is None:
-            row = self.pg.execute("SELECT coalesce(to_regtype('geometry')::oid, 0)").fetchone()
+            row = self.con.execute("SELECT coalesce(to_regtype('geometry')::oid, 0)").fetchone()
             self._geometry_oid = int(row[0]) if row else 0
         columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [() for _ in desc]
         arrays, names = [], []
