@@ -52,6 +52,16 @@ def print_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
 
 
+#: Width (characters) of tables written to a file or pipe: wide enough that no column is cut.
+FILE_WIDTH = 200
+
+
+def stdout_console() -> Console:
+    """The console of results (stdout): the terminal's width, or :data:`FILE_WIDTH` when
+    stdout is a file or pipe (``kaiteki kpi places > kpi.txt``), so cells are not cut."""
+    return Console(width=None if sys.stdout.isatty() else FILE_WIDTH)
+
+
 def output_format(as_json: bool, as_csv: bool) -> OutputFormat:
     """
     The output format of the ``--json`` and ``--csv`` flags.
@@ -144,4 +154,4 @@ def print_table(
         table.add_column(heads.get(c, c), justify="right" if numeric else "left")
     for r in rows:
         table.add_row(*(_cell(r.get(c), pats.get(c)) for c in cols))
-    Console().print(table)
+    stdout_console().print(table)

@@ -11,7 +11,14 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli._common import CsvOption, output_format, print_json, settings, write_csv
+from api.cli._common import (
+    CsvOption,
+    output_format,
+    print_json,
+    settings,
+    stdout_console,
+    write_csv,
+)
 from comfort.errors import KPIError
 
 kpi_app = typer.Typer(
@@ -68,10 +75,9 @@ def _fmt(value: Any, pattern: str = "{:.2f}") -> str:
 
 def print_places_table(obj: dict[str, Any]) -> None:
     """The KPI object as tables on stdout: normalised series, actual weather, sensitivity."""
-    from rich.console import Console
     from rich.table import Table
 
-    out = Console()
+    out = stdout_console()
     sim = " — simulated data" if obj.get("simulated") else ""
     ref = obj.get("reference", {}).get("label", obj["reference_climate"])
     for key, title in (

@@ -40,6 +40,7 @@ def test_kpi_places_table_goes_to_the_file(prepared, tmp_path: Path) -> None:
     text = out.read_text(encoding="utf-8")
     assert "Comfortable places, climate-normalised" in text
     assert "2021" in text and "2022" in text and "simulated" in text
+    assert "comfortable" in text and "…" not in text  # no column cut in a file
     assert "Comfortable places" not in done.stderr.decode()
 
 
