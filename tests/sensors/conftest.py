@@ -6,7 +6,7 @@ PostgreSQL: the server on 127.0.0.1:5432 (``KAITEKI_TEST_PG``, user postgres; in
 started by ``scripts/test-setup.sh`` when missing). One database is created per test session
 with PostGIS and dropped at the end. Migrating a schema takes about a second, so ``store_url``
 migrates one schema per session (:class:`PgStores`) and empties it before each test
-(``TRUNCATE``, sequences restarted, tables a test added dropped); a test that changed the schema
+(``TRUNCATE`` of the tables it used, sequences restarted, tables a test added dropped); a test that changed the schema
 itself, or left a lock on it, makes the next one start on a freshly migrated schema. Tests that
 need an unmigrated store call :func:`new_pg_store`. The tests never skip when the server is
 missing: they fail, saying how to start it.
@@ -139,8 +139,14 @@ class PgStores:
                 versions = con.execute("SELECT version FROM schema_version ORDER BY 1").fetchall()
                 if con.execute(_LAYOUT_SQL).fetchall() != self.layout or versions != self.versions:
                     return self._fresh()  # the last test altered the schema itself
-                data = sorted(self.tables - {"schema_version"})
-                con.execute(f"TRUNCATE {', '.join(data)} RESTART IDENTITY CASCADE")
+                # TRUNCATE costs about 20 ms a table (partitions included): only the used ones
+                probe = " UNION ALL ".join(
+                    f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM {t})"
+                    for t in sorted(self.tables - {"schema_version"})
+                )
+                used = [t for (t,) in con.execute(probe).fetchall()]
+                if used:
+                    con.execute(f"TRUNCATE {', '.join(used)} RESTART IDENTITY CASCADE")
                 for (seq,) in con.execute(_SEQUENCES_SQL).fetchall():
                     con.execute(f"ALTER SEQUENCE {seq} RESTART")
         except psycopg.errors.LockNotAvailable:

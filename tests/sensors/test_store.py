@@ -20,7 +20,7 @@ def test_new_store_has_every_table(store_url):
         assert {"simulated", "file_id", "qc_flags"} <= cols, t
     tz = store.query(
         "SELECT data_type FROM information_schema.columns WHERE table_name='readings' "
-        "AND column_name='time'"
+        "AND column_name='time' AND table_schema = current_schema()"
     )
     assert tz["data_type"].item().upper() == "TIMESTAMP WITH TIME ZONE"
     store.close()
