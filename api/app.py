@@ -8,7 +8,8 @@ one error boundary for everything else (a generic 500 with a request id), authen
 write endpoints before their body is read, a request body size limit (413) and read timeout
 (408), security headers and a Content-Security-Policy on every response (errors and 500s
 included), CORS only for the origins in ``KAITEKI_CORS_ORIGINS`` (default: same origin only),
-Leaflet and the page assets served from ``/static`` (no CDN), OpenAPI docs at ``/docs`` and
+Leaflet and the page assets served from ``/static`` (no CDN) with a ``Cache-Control``
+lifetime, responses gzip-compressed for clients that accept it, OpenAPI docs at ``/docs`` and
 ``/redoc`` from vendored Swagger UI and ReDoc assets (:func:`install_docs`). Logging
 is configured here and in the CLI entry point only. The app's inputs are one
 :class:`api.resources.Resources` on ``app.state.resources`` (routes take it as
@@ -25,7 +26,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
+from starlette.types import Scope
 
 from api import resources
 from api.deps import IngestContext
@@ -64,6 +68,30 @@ per request (413 beyond). An accepted batch is validated and durably queued; the
 writer commits it within seconds. A busy store answers 503 with `Retry-After`. Anything
 computed from simulated sensor data carries `"simulated": true`.
 """
+
+
+#: Responses smaller than this (bytes) are sent uncompressed.
+GZIP_MIN_BYTES = 1000
+
+#: How long browsers may reuse a static file before revalidating it (s): third-party assets
+#: (Leaflet, Swagger UI, ReDoc) change only with their pinned version; kaiteki's own CSS/JS
+#: may change at each deploy, so an hour (then a cheap 304 thanks to the ETag).
+STATIC_MAX_AGE_S = {"leaflet/": 7 * 86400, "vendor/": 7 * 86400}
+STATIC_DEFAULT_MAX_AGE_S = 3600
+
+
+class CachedStaticFiles(StaticFiles):
+    """Static files with a ``Cache-Control`` lifetime (:data:`STATIC_MAX_AGE_S`)."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        if response.status_code in (200, 304):
+            max_age = next(
+                (age for prefix, age in STATIC_MAX_AGE_S.items() if path.startswith(prefix)),
+                STATIC_DEFAULT_MAX_AGE_S,
+            )
+            response.headers.setdefault("Cache-Control", f"public, max-age={max_age}")
+        return response
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -122,9 +150,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # the error boundary inside the security headers, added last so outermost: the headers are
     # on every response, 401s, 408s, 413s and 500s included
     app.add_middleware(ErrorBoundaryMiddleware)
+    # pages, maps' GeoJSON and JSON compressed when the client accepts it (a map page is ~5x
+    # smaller gzipped); small bodies are not worth it
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)
     app.add_middleware(SecurityHeadersMiddleware, tiles=s.tiles)
     install_error_handlers(app)
-    app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount(STATIC_URL, CachedStaticFiles(directory=STATIC_DIR), name="static")
     for module in (area, places, comfort, walkability, route, courses, kpi, pages, reports):
         app.include_router(module.router, responses=error_responses(404, 422, 500, 503))
     app.include_router(ingest.router, responses=error_responses(400, 401, 408, 413, 422, 500, 503))

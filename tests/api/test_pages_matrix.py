@@ -11,12 +11,14 @@ language) to keep the time reasonable.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
 
 from api.settings import Settings
 from tests.api.pages_browser import (
@@ -37,6 +39,8 @@ PAGES = pages()
 
 #: Page routes that are not pages of their own: fragments and downloads.
 NOT_PAGES = {"/conditions-notes", "/docs/oauth2-redirect"}
+
+MAP_ID = re.compile(r"[0-9a-f]{32}")
 
 #: Width the page's content may exceed the screen by (px) before it scrolls sideways.
 OVERFLOW_PX = 1
@@ -98,3 +102,21 @@ def test_page(browser: Any, server: str, name: str, lang: str) -> None:
         finally:
             v.page.close()
     assert problems == [], "\n".join(problems)
+
+
+def test_pages_are_compressed_and_assets_cached(client: TestClient) -> None:
+    """Pages are gzip-compressed for browsers; static files carry a cache lifetime."""
+    page = client.get("/map/comfort?lang=ja&season=DJF&hour=8", headers={"Accept-Encoding": "gzip"})
+    assert page.status_code == 200
+    assert page.headers["content-encoding"] == "gzip"
+    plain = client.get(
+        "/map/comfort?lang=ja&season=DJF&hour=8", headers={"Accept-Encoding": "identity"}
+    )
+    assert "content-encoding" not in plain.headers
+    # the same page (folium names each map and layer with a random id)
+    assert re.sub(MAP_ID, "", plain.text) == re.sub(MAP_ID, "", page.text)
+    leaflet = client.get("/static/leaflet/leaflet.js")
+    assert leaflet.headers["cache-control"] == f"public, max-age={7 * 86400}"
+    site = client.get("/static/kaiteki/site.css")
+    assert site.headers["cache-control"] == "public, max-age=3600"
+    assert client.get("/static/kaiteki/no-such.css").status_code == 404
