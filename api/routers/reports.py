@@ -85,7 +85,11 @@ def dashboard_charts(dash: Dashboard) -> dict[str, str]:
 
 
 def _context(dash: Dashboard) -> dict[str, Any]:
+    from api.services.dashboard import reference_label, word
+
     return {
+        "w": lambda value: word(value, dash.lang),
+        "reference_label": reference_label(dash.places, dash.lang),
         "dash": dash,
         "tables": dash.tables,
         "places": dash.places,

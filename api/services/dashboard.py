@@ -126,6 +126,32 @@ _KPI_NAMES = {
 }
 
 
+#: Japanese words of the registry's codes and the KPI's labels shown on the pages.
+WORDS_JA: dict[str, str] = {
+    "outdoor": "屋外", "indoor": "屋内", "semi_outdoor": "半屋外",
+    "existing": "既存", "planned": "計画中", "retired": "廃止",
+    "textbook": "標準", "given": "指定", "calibrated": "地域較正",
+    "narrow": "狭い快適帯", "wide": "広い快適帯",
+    "add": "追加", "edit": "変更", "retire": "廃止", "import": "取り込み", "seed": "初期登録",
+}  # fmt: skip
+
+
+def word(value: object, lang: str) -> str:
+    """A code shown on a page, in Japanese on Japanese pages (the code itself otherwise)."""
+    text = "" if value is None else str(value)
+    return WORDS_JA.get(text, text) if lang == "ja" else text
+
+
+def reference_label(places: dict[str, Any], lang: str) -> str:
+    """The reference climate of the places KPI in ``lang``."""
+    ref = places.get("reference") or {}
+    if lang != "ja":
+        return str(ref.get("label", places.get("reference_climate", "")))
+    if ref.get("year") is not None:
+        return f"基準年 {ref['year']} 年の毎時の快適性マップ"
+    return "典型年（2019〜2022年の実測日平均気温に最も近い月を組み合わせた年）"
+
+
 @dataclass
 class DashboardTable:
     """One dashboard table: rows keyed by ``columns``, with headings and a title per language."""

@@ -29,14 +29,9 @@ PAGES = (
     "/map/places",
     "/courses/station-susukino-underground",
     "/courses/odori-park-west-east",
-    pytest.param(
-        "/dashboard",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="the dashboard's words are W3-13b's (issue 13, planners); remove this mark "
-            "when it passes",
-        ),
-    ),
+    "/dashboard",
+    "/dashboard/report",
+    "/dashboard/scenarios?place=odori-w1&place=aurora-town&intervention=shade&intervention=mist",
     "/no-such-page",
 )
 
