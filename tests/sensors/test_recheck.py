@@ -34,22 +34,28 @@ AREA = shapely.box(141.30, 43.03, 141.40, 43.09)
 
 
 def _flags(store: Store) -> dict[tuple[str, str], int]:
-    df = store.query(
-        "SELECT sensor_id, strftime(time AT TIME ZONE 'Asia/Tokyo', '%Y-%m-%dT%H') AS t, qc_flags FROM readings"
-    )
-    return {(r.sensor_id, r.t): int(r.qc_flags) for r in df.itertuples()}
+    df = store.query("SELECT sensor_id, time, qc_flags FROM readings")
+    return {
+        (r.sensor_id, r.time.tz_convert("Asia/Tokyo").strftime("%Y-%m-%dT%H")): int(r.qc_flags)
+        for r in df.itertuples()
+    }
 
 
-def test_recheck_after_registering_the_sensors(tmp_path: Path) -> None:
+def test_recheck_after_registering_the_sensors(store_url: str, tmp_path: Path) -> None:
     (tmp_path / "r.csv").write_text(READINGS)
     (tmp_path / "reg.csv").write_text(REGISTRY)
-    with Store(tmp_path / "s.duckdb") as store:
+    with Store(store_url) as store:
         ingest_file(store, "thermal", tmp_path / "r.csv", area=AREA)
         before = _flags(store)
         assert all(f & QCFlag.UNREGISTERED for f in before.values())
         flagged_before = int(store.query("SELECT flagged FROM files")["flagged"][0])
         assert flagged_before == 5
         ingest_file(store, "sensors", tmp_path / "reg.csv")
+        if store.backend == "postgresql":
+            with pytest.raises(StoreError, match="runs on the DuckDB store"):
+                recheck_registry(store, AREA)
+            assert _flags(store) == before  # refused before anything was written
+            return
         dry = recheck_registry(store, AREA, dry_run=True)
         assert dry.rows_changed == 4 and _flags(store) == before  # nothing written
         result = recheck_registry(store, AREA)
@@ -68,16 +74,15 @@ def test_recheck_after_registering_the_sensors(tmp_path: Path) -> None:
     s3 = [QCFlag(v) for k, v in after.items() if k[0] == "S3"]
     assert s3 and all(f & QCFlag.UNREGISTERED for f in s3)  # still not registered
     assert flagged_after == 4  # S1's clean reading no longer counts as flagged
-    lines = audit_path(tmp_path / "s.duckdb").read_text().splitlines()
+    with Store(store_url) as store:  # idempotent: nothing left to change, nothing audited
+        again = recheck_registry(store, AREA)
+        assert again.rows_changed == 0 and _flags(store) == after
+    lines = audit_path(store_url).read_text().splitlines()
     assert len(lines) == 1
     entry = json.loads(lines[0])
     assert entry["action"] == "recheck_registry" and entry["rows_changed"] == 4
     assert entry["sensors"][0]["flags_before"] == {"unregistered": 2, "missing|unregistered": 1}
-    # idempotent: nothing left to change, nothing audited
-    with Store(tmp_path / "s.duckdb") as store:
-        again = recheck_registry(store, AREA)
-        assert again.rows_changed == 0 and _flags(store) == after
-    assert len(audit_path(tmp_path / "s.duckdb").read_text().splitlines()) == 1
+    assert len(audit_path(store_url).read_text().splitlines()) == 1
 
 
 def test_recheck_refuses_a_read_only_store(tmp_path: Path) -> None:
