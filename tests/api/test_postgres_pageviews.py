@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
 
 from api import pageviews
 from sensors.store import Store
@@ -12,7 +15,7 @@ from tests.sensors.conftest import new_pg_store, pg_database  # noqa: F401 (fixt
 DAY = dt.date(2024, 7, 1)
 
 
-def test_views_are_upserted_into_the_store(tmp_path, pg_database) -> None:  # noqa: F811
+def test_views_are_upserted_into_the_store(tmp_path: Path, pg_database: str) -> None:  # noqa: F811
     url = new_pg_store(pg_database)
     for page in ("/map/flow", "/map/flow", "/courses/susukino-loop"):
         pageviews.record_view(tmp_path, page, DAY, store=url)
@@ -26,7 +29,7 @@ def test_views_are_upserted_into_the_store(tmp_path, pg_database) -> None:  # no
     assert both["views"].sum() == 3
 
 
-def test_concurrent_views_are_all_counted(tmp_path, pg_database) -> None:  # noqa: F811
+def test_concurrent_views_are_all_counted(tmp_path: Path, pg_database: str) -> None:  # noqa: F811
     url = new_pg_store(pg_database)
 
     def view(i: int) -> None:
@@ -38,7 +41,9 @@ def test_concurrent_views_are_all_counted(tmp_path, pg_database) -> None:  # noq
     assert got.to_dict() == {"/map/comfort": 100, "/map/flow": 100}
 
 
-def test_a_server_that_does_not_answer_keeps_the_view_in_the_log(tmp_path, caplog) -> None:
+def test_a_server_that_does_not_answer_keeps_the_view_in_the_log(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     down = "postgresql://postgres@127.0.0.1:1/kaiteki"  # nothing listens on port 1
     pageviews.record_view(tmp_path, "/map/flow", DAY, store=down)
     assert (pageviews.log_dir(tmp_path) / f"{DAY.isoformat()}.log").read_text() == "/map/flow\n"
@@ -47,7 +52,7 @@ def test_a_server_that_does_not_answer_keeps_the_view_in_the_log(tmp_path, caplo
     assert logged["views"].tolist() == [1]
 
 
-def test_logged_views_fold_into_the_postgresql_store_once(tmp_path, pg_database) -> None:  # noqa: F811
+def test_logged_views_fold_into_the_postgresql_store_once(tmp_path: Path, pg_database: str) -> None:  # noqa: F811
     url = new_pg_store(pg_database)
     pageviews.record_view(tmp_path, "/map/flow", DAY)  # logged (e.g. while the server restarted)
     pageviews.record_view(tmp_path, "/map/flow", DAY, store=url)  # direct
