@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from api import resources
+from api import resources, wayfinding
 from api.http_protocol import set_nodelay
 from api.schemas import RouteOut
 from api.settings import Settings
@@ -45,6 +45,7 @@ def _reference(mode: str, at: str, origin: tuple[float, float], dest: tuple[floa
         simulated=note["simulated"],
         conditions=res.conditions(when).to_dict(),
     )
+    out.update(wayfinding.route_card(res, r, out["conditions"], "en"))
     return RouteOut.model_validate(out).model_dump(mode="json")
 
 
