@@ -9,6 +9,7 @@ A screenshot of each page goes to ``tests/artifacts/screenshots/`` (git-ignored)
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import socket
@@ -255,5 +256,28 @@ def test_unknown_page_is_an_html_page_in_its_language(browser, server: str) -> N
         assert page.inner_text("h1") == "このページはありません。"
         page.screenshot(path=str(SHOTS / "not_found_ja.png"), full_page=True)
         assert outside == []
+    finally:
+        page.close()
+
+
+def test_numbers_are_written_one_way_in_python_and_javascript(browser, server: str) -> None:
+    from api.i18n import format_datetime, format_int, format_km
+
+    page, errors, outside = _open(browser, server, "/?lang=ja&at=2022-01-19T12:00", 390, 844)
+    try:
+        js = page.evaluate(
+            "() => [kaitekiFormat.int(2123), kaitekiFormat.int(1234567.4), kaitekiFormat.km(1986),"
+            " kaitekiFormat.km(480.4), kaitekiFormat.datetime('2026-11-27T21:00', 'ja'),"
+            " kaitekiFormat.datetime('2026-11-27T21:00', 'en')]"
+        )
+        when = dt.datetime(2026, 11, 27, 21)
+        py = [
+            format_int(2123), format_int(1234567.4), format_km(1986), format_km(480.4),
+            format_datetime(when, "ja"), format_datetime(when, "en"),
+        ]  # fmt: skip
+        assert (
+            js == py == ["2,123", "1,234,567", "1.99 km", "480 m", "11月27日 21時", "11/27 21:00"]
+        )
+        assert errors == [] and outside == []
     finally:
         page.close()
