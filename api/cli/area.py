@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 
-from api.cli._common import console, print_json, settings
+from api.cli._common import (
+    CsvOption,
+    console,
+    output_format,
+    print_json,
+    print_table,
+    settings,
+)
 
 area_app = typer.Typer(help="The planning area and its walking network.", no_args_is_help=True)
 
@@ -78,10 +85,9 @@ def build(
 @area_app.command("info")
 def info(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_csv: CsvOption = False,
 ) -> None:
     """Nodes, edges, street and underground km, planning-area ha, connected components."""
-    from rich.table import Table
-
     from api import resources
     from comfort import network
 
@@ -90,15 +96,12 @@ def info(
     full = network.summary(G, float(pa.geometry.iloc[0].area))
     keys = ("nodes", "edges", "street_km", "underground_km", "planning_area_ha", "components")
     out = {k: full[k] for k in keys}
-    if as_json:
-        print_json(out)
-        return
-    table = Table(title=f"walking network ({G.graph.get('source', 'unknown source')})")
-    table.add_column("measure")
-    table.add_column("value", justify="right")
-    for k in keys:
-        table.add_row(k, str(out[k]))
-    console.print(table)
+    print_table(
+        [{"measure": k, "value": out[k]} for k in keys],
+        fmt=output_format(as_json, as_csv),
+        title=f"walking network ({G.graph.get('source', 'unknown source')})",
+        json_obj=out,
+    )
 
 
 @area_app.command("export")

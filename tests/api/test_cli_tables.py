@@ -119,3 +119,19 @@ def test_keys_and_places_lists_as_csv(tmp_path: Path, monkeypatch: pytest.Monkey
         assert len(places) >= 10
     finally:
         get_settings.cache_clear()
+
+
+def test_area_info_as_csv_and_table() -> None:
+    from typer.testing import CliRunner
+
+    from api.cli import app
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["area", "info", "--csv"])
+    assert res.exit_code == 0, res.output
+    frame = pd.read_csv(io.StringIO(res.stdout))
+    assert frame["measure"].tolist()[:2] == ["nodes", "edges"]
+    as_json = json.loads(runner.invoke(app, ["area", "info", "--json"]).stdout)
+    assert int(frame.loc[frame["measure"] == "nodes", "value"].iloc[0]) == as_json["nodes"]
+    table = runner.invoke(app, ["area", "info"])
+    assert "walking network" in table.stdout and "street_km" in table.stdout
