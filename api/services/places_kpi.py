@@ -20,6 +20,7 @@ import cachetools
 import numpy as np
 import pandas as pd
 
+from api.errors import StoreBusyError
 from api.settings import Settings
 from comfort.errors import KPIError
 from comfort.place_kpi import Criteria
@@ -37,6 +38,10 @@ CHANGES_SHOWN = 20
 _conditions_cache: cachetools.LRUCache[Any, Any] = cachetools.LRUCache(maxsize=8)
 _result_cache: cachetools.TTLCache[Any, Any] = cachetools.TTLCache(maxsize=16, ttl=TTL_S)
 _lock = threading.RLock()
+#: The registry read from each store, kept :data:`TTL_S` s; the last read stays available while
+#: another process holds the store.
+_registry_cache: cachetools.TTLCache[str, Any] = cachetools.TTLCache(maxsize=8, ttl=TTL_S)
+_registry_last: dict[str, Any] = {}
 
 
 def read_registry(settings: Settings) -> tuple[Any, Any]:
@@ -59,7 +64,24 @@ def read_registry(settings: Settings) -> tuple[Any, Any]:
     def read(store: Any) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
         return registry.read_registry(store), registry.audit_log(store).head(CHANGES_SHOWN)
 
-    return read_store(Path(settings.store), read, empty)
+    key = str(settings.store)
+    with _lock:
+        hit = _registry_cache.get(key)
+    if hit is not None:
+        return hit
+    try:
+        value = read_store(Path(settings.store), read, empty)
+    except StoreBusyError:
+        # another process holds the store: the registry read last stays valid (as the KPI
+        # sections read before do) rather than failing the dashboard
+        with _lock:
+            last = _registry_last.get(key)
+        if last is None:
+            raise
+        return last
+    with _lock:
+        _registry_cache[key] = _registry_last[key] = value
+    return value
 
 
 #: Columns of the KPI object's ``place_periods`` rows.
@@ -315,3 +337,5 @@ def clear() -> None:
     with _lock:
         _conditions_cache.clear()
         _result_cache.clear()
+        _registry_cache.clear()
+        _registry_last.clear()
