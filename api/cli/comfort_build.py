@@ -16,7 +16,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from api.cli._common import console, print_json, settings
+from api.cli._common import (
+    CsvOption,
+    console,
+    output_format,
+    print_json,
+    print_table,
+    settings,
+    stdout_console,
+)
 from api.cli.comfort import comfort_app
 from comfort.errors import FieldInputError
 
@@ -223,14 +231,19 @@ def _build_dask(model: field.FieldModel, year: int, progress: Any) -> Any:
 
 
 @comfort_app.command("cv")
-def cv(year: YearOption = None, as_json: JsonOption = False) -> None:
+def cv(year: YearOption = None, as_json: JsonOption = False, as_csv: CsvOption = False) -> None:
     """Leave-one-sensor-out cross-validation RMSE of the field (air, MRT, wind, RH, UTCI)."""
+    fmt = output_format(as_json, as_csv)
     year = year or settings().demo_year
     model = _fit(year)
-    if as_json:
-        print_json({"year": year, "simulated": model.arrays.simulated, "cv": _cv_records(model.cv)})
-        return
-    console.print(_cv_table(model.cv, model.arrays.simulated))
+    records = _cv_records(model.cv)
+    if fmt == "json":
+        print_json({"year": year, "simulated": model.arrays.simulated, "cv": records})
+    elif fmt == "csv":
+        sim = bool(model.arrays.simulated)
+        print_table([{**r, "simulated": sim} for r in records], fmt="csv")
+    else:
+        stdout_console().print(_cv_table(model.cv, model.arrays.simulated))
 
 
 @comfort_app.command("calibrate")
@@ -238,6 +251,7 @@ def calibrate(
     year: YearOption = None,
     min_votes: Annotated[int, typer.Option("--min-votes", min=5)] = 30,
     as_json: JsonOption = False,
+    as_csv: CsvOption = False,
 ) -> None:
     """Fit the UTCI band questionnaire respondents find neutral / acceptable, by season."""
     import pandas as pd
@@ -262,7 +276,7 @@ def calibrate(
     simulated = bool(ds.attrs.get("simulated")) or bool(
         "simulated" in votes.columns and votes["simulated"].astype(bool).any()
     )
-    if as_json:
+    if output_format(as_json, as_csv) == "json":
         rec = table.reset_index().astype(object).where(table.reset_index().notna(), None)
         print_json(
             {
@@ -272,6 +286,10 @@ def calibrate(
                 "bands": rec.to_dict("records"),
             }
         )
+        return
+    if as_csv:
+        rec = table.reset_index().astype(object).where(table.reset_index().notna(), None)
+        print_table([{**r, "simulated": simulated} for r in rec.to_dict("records")], fmt="csv")
         return
     title = f"Calibrated UTCI bands {year} (°C)" + (" (simulated data)" if simulated else "")
     out = Table(title=title)
@@ -290,7 +308,7 @@ def calibrate(
             f"{num(row['acceptable_low_c'])} – {num(row['acceptable_high_c'])}",
             str(row["note"] or ""),
         )
-    console.print(out)
+    stdout_console().print(out)
     overall = table.loc["all"]
     console.print(
         f"{table.attrs['n_flagged']} flagged votes skipped (QC flags); {overall['model']} "
