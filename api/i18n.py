@@ -63,6 +63,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "find_route": {"en": "Find route", "ja": "ルートを探す"},
     "clear": {"en": "Clear", "ja": "クリア"},
     "route_result": {
+        "en": "{length} m · {minutes} min · {steps} steps · {under}% underground",
+        "ja": "{length} m・{minutes} 分・{steps} 歩・地下 {under}%",
+    },
+    "route_result_km": {
         "en": "{length} · {minutes} min · {steps} steps · {under}% underground",
         "ja": "{length}・{minutes} 分・{steps} 歩・地下 {under}%",
     },
@@ -295,6 +299,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "why_less_stress": {
         "en": "Chosen because it spends {saved} fewer minutes in thermal stress than the shortest route, for {extra} more minutes of walking.",
         "ja": "最短ルートより熱ストレスの時間が {saved} 分短いため選びました（歩く時間は {extra} 分長くなります）。",
+    },
+    "why_less_stress_no_extra": {
+        "en": "Chosen because it spends {saved} fewer minutes in thermal stress than the shortest route, for no longer a walk.",
+        "ja": "最短ルートより熱ストレスの時間が {saved} 分短く、歩く時間も変わらないため選びました。",
     },
     "why_underground": {
         "en": "Chosen because {pct}% of it is underground, out of the snow and wind.",
@@ -564,7 +572,10 @@ def route_reason_text(reason: Mapping[str, Any], lang: str) -> str:
     'Chosen because it spends 12 fewer minute'
     """
     fields = {k: v for k, v in reason.items() if k != "code"}
-    return translator(lang)(f"why_{reason['code']}", **fields)
+    code = reason["code"]
+    if code == "less_stress" and not fields.get("extra"):
+        code = "less_stress_no_extra"
+    return translator(lang)(f"why_{code}", **fields)
 
 
 def format_int(n: float) -> str:

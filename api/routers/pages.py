@@ -42,7 +42,7 @@ def now_jst() -> dt.datetime:
 
 #: The route card's words, handed to the page's script.
 JS_TEXT_KEYS = {
-    "result": "route_result", "simulated": "simulated", "minutes": "card_minutes",
+    "result": "route_result_km", "simulated": "simulated", "minutes": "card_minutes",
     "steps": "card_steps", "kcal": "card_kcal", "vs": "card_vs_shortest", "closed": "card_closed",
     "card_cold": "card_cold", "card_heat": "card_heat", "card_no_stress": "card_no_stress",
     "no_walkways": "card_no_walkways", "snow": "card_snow", "working": "route_working",
