@@ -186,7 +186,7 @@ def commit_batch(
         try:
             res = ingest_records(
                 store, kind, records, source, area=area, pseudonym_key=pseudonym_key,
-                on_write=write_keys,
+                on_write=write_keys, row_outcomes=False,
             )  # fmt: skip
         except (IngestError, FileFormatError) as exc:
             if len(messages) == 1:  # this message alone cannot be ingested: refuse it

@@ -81,7 +81,7 @@ class Part:
 
 def digest(*parts: Any) -> str:
     """
-    A short stable digest (hex, 32 characters) of JSON-serialisable parts.
+    A short stable digest (hex, 32 characters) of parts (text as is, others by ``repr``).
 
     Examples
     --------
@@ -90,7 +90,7 @@ def digest(*parts: Any) -> str:
     >>> digest("thermal", "S01") == digest("thermal", "S02")
     False
     """
-    text = json.dumps(list(parts), ensure_ascii=False, default=str, separators=(",", ":"))
+    text = "\x1f".join(p if isinstance(p, str) else repr(p) for p in parts)
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
@@ -150,13 +150,25 @@ def parse_json(payload: bytes) -> Any:
         raise
     except ValueError as exc:
         raise MessageError(f"payload is not valid JSON ({exc}).") from None
-    if _depth(value) > MAX_DEPTH:
+    if not _flat(value) and _depth(value) > MAX_DEPTH:
         raise MessageError(f"JSON nested deeper than {MAX_DEPTH} levels; send flat objects.")
     return value
 
 
 def _refuse_constant(name: str) -> Any:
     raise MessageError(f"{name} is not a number kaiteki stores; send null for a missing value.")
+
+
+def _flat(value: Any) -> bool:
+    """Whether ``value`` is an object of scalars or a list of them (the common message)."""
+    items = value if isinstance(value, list) else [value]
+    for item in items:
+        if not isinstance(item, dict):
+            return not isinstance(item, list)
+        for v in item.values():
+            if isinstance(v, dict | list):
+                return False
+    return True
 
 
 def _depth(value: Any) -> int:
@@ -177,10 +189,9 @@ def _flat_record(obj: Any, where: str, kind: str) -> dict[str, Any]:
     """A record whose values are all JSON scalars, its field names made canonical."""
     if not isinstance(obj, dict):
         raise MessageError(f"{where} is {type(obj).__name__}; expected a JSON object.")
-    lookup = _lookup(kind)
     out: dict[str, Any] = {}
     for k, v in obj.items():
-        name = lookup.get(normalise_name(str(k)).lower()) or str(k)
+        name = _canonical(kind, k)
         if name in out:
             raise MessageError(f"{where}: field {name!r} is given twice (as {k!r} too).")
         out[name] = v
@@ -199,6 +210,12 @@ def _lookup(kind: str) -> dict[str, str]:
     """Normalised alias → canonical field name of ``kind``'s records."""
     spec = kinds.get(kind).spec
     return alias_map({c.name: c.aliases for c in spec.cols})
+
+
+@functools.lru_cache(maxsize=4096)
+def _canonical(kind: str, key: str) -> str:
+    """The canonical name of field ``key`` of ``kind`` (``key`` itself when unknown)."""
+    return _lookup(kind).get(normalise_name(str(key)).lower()) or str(key)
 
 
 def required_fields(kind: str) -> tuple[str, ...]:

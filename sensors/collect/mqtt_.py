@@ -10,7 +10,8 @@ The MQTT collector: subscribe, micro-batch, commit, then acknowledge (paho-mqtt 
   at any moment loses nothing that was acknowledged; what was committed but not acknowledged
   comes again and adds nothing (idempotency keys);
 - micro-batches by count (``batch_size``) and by time (``batch_seconds``); the store is opened
-  for each batch and closed after it, so other writers and readers of the DuckDB file get turns;
+  when a batch is due and kept open only while batches follow each other (at most ``hold_s``
+  seconds), so other writers and readers of the DuckDB file get turns;
 - reconnects with exponential backoff (paho's network thread); messages received on an earlier
   connection are stored but never acknowledged on the new one (their packet ids may be reused:
   the broker sends them again, and they add nothing);
@@ -87,6 +88,7 @@ class CollectorConfig:
     idle_seconds: float = 2.0
     max_messages: int | None = None
     store_wait_s: float = 10.0
+    hold_s: float = 5.0
     reconnect_min_s: float = 0.5
     reconnect_max_s: float = 30.0
     area: Any = None
@@ -162,6 +164,8 @@ class Collector:
         self._subscribed = threading.Event()
         self._last_message = time.monotonic()
         self._first_message: float | None = None
+        self._store: Any = None
+        self._store_opened = 0.0
         self._client = self._make_client()
 
     # -- client -----------------------------------------------------------------------------
@@ -306,31 +310,50 @@ class Collector:
         return out
 
     def _flush(self) -> None:
-        """Commit the pending messages in batches, then acknowledge them."""
+        """Commit the pending messages in batches, then acknowledge them. The store stays open
+        while batches follow each other, for at most ``hold_s`` seconds, and is closed as soon
+        as the queue is empty, so other processes get their turn."""
         from sensors.store import Store
 
-        while self._queue and not self._limit_reached():
-            batch = self._take()
-            if not batch:
-                return
-            with Store(self.config.store_path, wait_s=self.config.store_wait_s) as store:
+        try:
+            while self._queue and not self._limit_reached():
+                batch = self._take()
+                if not batch:
+                    return
+                if self._store is None:
+                    self._store = Store(self.config.store_path, wait_s=self.config.store_wait_s)
+                    self._store_opened = time.monotonic()
                 report = commit_batch(
-                    store, [p.msg for p in batch], kind=self.config.kind, fmt=self.config.fmt,
-                    mapping=self.config.mapping, source=f"mqtt:{self.config.topic}",
-                    area=self.config.area, pseudonym_key=self.config.pseudonym_key,
+                    self._store, [p.msg for p in batch], kind=self.config.kind,
+                    fmt=self.config.fmt, mapping=self.config.mapping,
+                    source=f"mqtt:{self.config.topic}", area=self.config.area,
+                    pseudonym_key=self.config.pseudonym_key,
                 )  # fmt: skip
-            # committed: now (and only now) acknowledge, in arrival order, on this connection
-            current = self._generation
-            for p in batch:
-                if p.qos > 0 and p.generation == current:
-                    self._client.ack(p.mid, p.qos)
-            self.stats.add(report)
-            if self._first_message is not None:
-                self.stats.busy_seconds = time.monotonic() - self._first_message
-            self._say(
-                f"batch {self.stats.batches}: {report.messages} messages, {report.stored} rows "
-                f"stored ({report.flagged} flagged), {report.quarantined} rows quarantined, "
-                f"{report.rejected} messages refused, {report.duplicates} duplicates skipped"
-            )
-            if self._after is not None and report.stored:
-                self._after(report)
+                if not self._queue or time.monotonic() - self._store_opened >= self.config.hold_s:
+                    self._release()
+                self._acknowledge(batch, report)
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def _acknowledge(self, batch: list[_Pending], report: BatchReport) -> None:
+        """Acknowledge a committed batch (in arrival order, on this connection) and count it."""
+        current = self._generation
+        for p in batch:
+            if p.qos > 0 and p.generation == current:
+                self._client.ack(p.mid, p.qos)
+        self.stats.add(report)
+        if self._first_message is not None:
+            self.stats.busy_seconds = time.monotonic() - self._first_message
+        self._say(
+            f"batch {self.stats.batches}: {report.messages} messages, {report.stored} rows "
+            f"stored ({report.flagged} flagged), {report.quarantined} rows quarantined, "
+            f"{report.rejected} messages refused, {report.duplicates} duplicates skipped"
+        )
+        if self._after is not None and report.stored:
+            self._release()  # the field update opens the store itself
+            self._after(report)

@@ -125,6 +125,7 @@ def ingest_records(
     pseudonym_key: str | bytes | None = None,
     area_buffer_m: float = 100.0,
     on_write: Callable[[Any, int], None] | None = None,
+    row_outcomes: bool = True,
 ) -> IngestResult:
     """
     Ingest in-memory records (the web API's ``POST /v1/readings|counts|steps|survey``).
@@ -151,6 +152,9 @@ def ingest_records(
     on_write
         Called as ``on_write(con, file_id)`` inside the batch's transaction, to write more rows
         atomically with it (the MQTT collector's idempotency keys); not called for a duplicate.
+    row_outcomes
+        Fill ``rows`` with one outcome per record (False: leave it empty, for callers that
+        read the quarantine table instead, like the MQTT collector).
 
     Returns
     -------
@@ -190,7 +194,7 @@ def ingest_records(
         store, records, adapter.spec, source, source, sha, _rules(adapter, now_us)
     )
     batch.encoding = "json"
-    return finish(store, batch, adapter, ctx, want_rows=True)
+    return finish(store, batch, adapter, ctx, want_rows=row_outcomes)
 
 
 def _records_sha256(records: Sequence[Mapping[str, Any]], source: str) -> str:
