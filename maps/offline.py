@@ -83,6 +83,9 @@ def offline_map(
     return m
 
 
+_FOLIUM_VIEWPORT = re.compile(r'<meta name="viewport"[^>]*>\s*')
+
+
 def map_parts(m: folium.Map) -> dict[str, str]:
     """
     The rendered pieces of a folium map, to embed in a page template.
@@ -97,7 +100,9 @@ def map_parts(m: folium.Map) -> dict[str, str]:
     root: Any = m.get_root()  # a branca Figure: header, html and script elements
     root.render()
     return {
-        "header": root.header.render(),
+        # folium's own viewport tag forbids zooming (user-scalable=no, WCAG 1.4.4): the page's
+        # template has the viewport tag
+        "header": _FOLIUM_VIEWPORT.sub("", root.header.render()),
         "html": root.html.render(),
         "script": root.script.render(),
         "name": m.get_name(),

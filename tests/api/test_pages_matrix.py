@@ -1,7 +1,7 @@
 """
 Every page of the app in Japanese and English, at a phone (390×844) and a desktop (1280×900)
 size, in Debian's chromium: each loads (200; the not-found page 404), says its language in
-``<html lang>``, fits the width of the screen, logs zero console errors and asks nothing of any
+``<html lang>``, has one viewport tag that lets people zoom, fits the width of the screen, logs zero console errors and asks nothing of any
 other host. A full-page screenshot of each goes to
 ``tests/artifacts/screenshots/<page>-<lang>-<w>x<h>.png`` (git-ignored).
 
@@ -93,6 +93,13 @@ def test_page(browser: Any, server: str, name: str, lang: str) -> None:
             html_lang = v.page.get_attribute("html", "lang")
             if html_lang != lang:
                 problems.append(f'{where}: <html lang="{html_lang}">, expected "{lang}"')
+            viewports = v.page.eval_on_selector_all(
+                "meta[name=viewport]", "els => els.map(e => e.content)"
+            )
+            if len(viewports) != 1 or re.search(
+                r"user-scalable\s*=\s*no|maximum-scale", viewports[0]
+            ):
+                problems.append(f"{where}: viewport tags {viewports}: one, and zooming allowed")
             scroll_w = v.page.evaluate("document.documentElement.scrollWidth")
             if scroll_w > w + OVERFLOW_PX:
                 problems.append(f"{where}: {scroll_w} px wide on a {w} px screen")
