@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import threading
+import time
 from collections.abc import Callable, Iterable
 from functools import wraps
 from pathlib import Path
@@ -57,6 +58,10 @@ from sensors.courses import Course
 
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
+
+#: How often (s) a running app looks whether a comfort field file changed on disk
+#: (:meth:`Resources.refresh_fields`).
+FIELD_CHECK_S = 2.0
 
 #: Key of the routing weights: mode, minute (naive JST, or None) and α.
 WeightsKey = tuple[str, dt.datetime | None, float]
@@ -148,6 +153,8 @@ class Resources:
         self._cache_lock = threading.Lock()
         self._caches: dict[str, cachetools.LRUCache[Any, Any]] = {}
         self._loaded: dict[str, Any] = {}
+        self._fields_seen: tuple[tuple[str, int], ...] | None = None
+        self._fields_checked = 0.0
 
     def _cache(self, name: str, maxsize: int) -> cachetools.LRUCache[Any, Any]:
         cache = self._caches.get(name)
@@ -161,6 +168,45 @@ class Resources:
             self._caches.clear()
             self._loaded.clear()
         gc.unfreeze()  # what the caches held can now be collected
+
+    def refresh_fields(self) -> bool:
+        """
+        Forget what was computed from the comfort fields when a field file changed on disk
+        (``kaiteki comfort build`` or ``kaiteki comfort update`` in another process), so a running
+        server sees new hours; looked at no more often than every :data:`FIELD_CHECK_S` seconds.
+
+        Returns
+        -------
+        bool
+            Whether the field-dependent values were dropped.
+        """
+        now = time.monotonic()
+        if now - self._fields_checked < FIELD_CHECK_S:
+            return False
+        self._fields_checked = now
+        folder = Path(self.settings.cache_dir) / "field"
+        try:
+            seen = tuple(
+                sorted(
+                    (p.name, p.stat().st_mtime_ns)
+                    for p in folder.iterdir()
+                    if not p.name.startswith(".")
+                )
+            )
+        except FileNotFoundError:
+            seen = ()
+        if seen == self._fields_seen:
+            return False
+        first = self._fields_seen is None
+        self._fields_seen = seen
+        if first:
+            return False
+        with self._load_lock, self._cache_lock:
+            # every method cache may hold a field value (hours, conditions, weights, season
+            # means); the area model and the tables loaded once stay
+            self._caches.clear()
+            self._loaded.pop("stored_fields", None)
+        return True
 
     def warm(self) -> None:
         """Load what is cheap and every page needs (the embedded courses and places)."""
@@ -360,6 +406,7 @@ class Resources:
 
     def has_field(self, year: int) -> bool:
         """Whether the comfort field of ``year`` has been built."""
+        self.refresh_fields()
         return self.field_file(year).exists()
 
     @_kept(4)
@@ -483,6 +530,7 @@ class Resources:
         The conditions at ``at`` (JST when naive; kept per minute): the one engine of the CLI,
         the API and the pages (:func:`comfort.conditions.resolve_conditions`).
         """
+        self.refresh_fields()
         return self._conditions(None if at is None else to_minute(at))
 
     @_kept(1024)
@@ -512,6 +560,7 @@ class Resources:
         self, mode: str, at: dt.datetime | None, alpha: float = routing.DEFAULT_ALPHA
     ) -> tuple[routing.EdgeWeights, dict[str, Any]]:
         """Routing weights for a mode at a time and the conditions used (cached, see below)."""
+        self.refresh_fields()
         weights, _, note = self._route_weights(*weights_key(mode, at, alpha))
         return weights, dict(note)
 
@@ -523,6 +572,7 @@ class Resources:
         weights of the comparison route (:func:`comfort.routing.shortest_weights_like`) and the
         conditions used (:meth:`comfort.conditions.Conditions.to_dict`).
         """
+        self.refresh_fields()
         weights, shortest, note = self._route_weights(*weights_key(mode, at, alpha))
         return weights, shortest, dict(note)
 
@@ -531,6 +581,7 @@ class Resources:
         Whether the weights of this mode, minute and α are kept, so that a call costs
         microseconds (the route endpoint then answers on the event loop, not a worker thread).
         """
+        self.refresh_fields()
         cache = self._caches.get("_route_weights")
         return cache is not None and methodkey(self, *weights_key(mode, at, alpha)) in cache
 
