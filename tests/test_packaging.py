@@ -81,6 +81,5 @@ def test_packages_import_only_runtime_dependencies(project: dict) -> None:
         and top.lower() not in runtime
     }
     assert not missing, (
-        "imported by the packages but not a pinned runtime dependency in pyproject.toml: "
-        f"{missing}"
+        f"imported by the packages but not a pinned runtime dependency in pyproject.toml: {missing}"
     )
