@@ -29,6 +29,7 @@ import io
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from api.errors import StoreBusyError
 from comfort.constants import SEASON_NAMES, SEASONS
 
 if TYPE_CHECKING:
@@ -360,7 +361,12 @@ def build_dashboard(res: Resources, settings: Settings, lang: str) -> Dashboard:
     """
     from api.services.kpi import places_section, store_sections
 
-    places = places_section(res, settings)
+    try:
+        places = places_section(res, settings)
+    except StoreBusyError as exc:
+        # another process holds the store: the page says so instead of failing (as the steps
+        # and views sections do)
+        places = {"available": False, "busy": True, "message": str(exc), "places": []}
     steps, views = store_sections(settings)
     year, base = int(settings.demo_year), int(settings.baseline_year)
     sim_places = bool(places.get("simulated"))

@@ -38,9 +38,8 @@ CHANGES_SHOWN = 20
 _conditions_cache: cachetools.LRUCache[Any, Any] = cachetools.LRUCache(maxsize=8)
 _result_cache: cachetools.TTLCache[Any, Any] = cachetools.TTLCache(maxsize=16, ttl=TTL_S)
 _lock = threading.RLock()
-#: The registry read from each store, kept :data:`TTL_S` s; the last read stays available while
-#: another process holds the store.
-_registry_cache: cachetools.TTLCache[str, Any] = cachetools.TTLCache(maxsize=8, ttl=TTL_S)
+#: The registry last read from each store: it answers while another process holds the store
+#: (the registry is read afresh otherwise, so a change shows at once).
 _registry_last: dict[str, Any] = {}
 
 
@@ -65,10 +64,6 @@ def read_registry(settings: Settings) -> tuple[Any, Any]:
         return registry.read_registry(store), registry.audit_log(store).head(CHANGES_SHOWN)
 
     key = str(settings.store)
-    with _lock:
-        hit = _registry_cache.get(key)
-    if hit is not None:
-        return hit
     try:
         value = read_store(Path(settings.store), read, empty)
     except StoreBusyError:
@@ -80,7 +75,7 @@ def read_registry(settings: Settings) -> tuple[Any, Any]:
             raise
         return last
     with _lock:
-        _registry_cache[key] = _registry_last[key] = value
+        _registry_last[key] = value
     return value
 
 
@@ -337,5 +332,4 @@ def clear() -> None:
     with _lock:
         _conditions_cache.clear()
         _result_cache.clear()
-        _registry_cache.clear()
         _registry_last.clear()
