@@ -95,6 +95,30 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": ErrorOut, "description": ERROR_STATUS_TEXT[code]} for code in codes}
 
 
+def standard_responses(
+    *codes: int, media_types: tuple[str, ...] = ("application/json",)
+) -> dict[int | str, dict[str, Any]]:
+    """
+    OpenAPI ``responses`` of an endpoint that follows another standard's error body
+    (SensorThings, NGSI-LD problem details): a JSON object in each of ``media_types``.
+
+    Examples
+    --------
+    >>> sorted(standard_responses(400, 404))
+    [400, 404]
+    """
+    content = {m: {"schema": {"type": "object"}} for m in media_types}
+    text = {**ERROR_STATUS_TEXT, **STANDARD_STATUS_TEXT}
+    return {code: {"description": text[code], "content": content} for code in codes}
+
+
+#: What the statuses mean on the standards' endpoints (SensorThings, NGSI-LD).
+STANDARD_STATUS_TEXT: dict[int, str] = {
+    400: "A query option, filter or id is not understood (the body says which and why).",
+    404: "No such entity.",
+}
+
+
 def status_for(exc: BaseException) -> int:
     """
     HTTP status for an error, by the built-in class it subclasses.

@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import SettingsDep
-from api.errors import request_id_of
+from api.errors import request_id_of, standard_responses
 from api.services.ngsi_ld import (
     NgsiNotFoundError,
     NgsiQueryError,
@@ -46,6 +46,17 @@ def _wants_ld(request: Request) -> bool:
     return LD_JSON in accept or "application/json" not in accept
 
 
+#: Content types of the answers: JSON-LD, or plain JSON with the context in a Link header.
+_OK = {
+    "description": "Successful Response",
+    "content": {
+        "application/ld+json": {"schema": {}},
+        "application/json": {"schema": {}},
+    },
+}
+_ERROR_TYPES = ("application/json", "application/ld+json")
+
+
 def _answer(body: Any, ld: bool, headers: dict[str, str] | None = None) -> Response:
     headers = dict(headers or {})
     if not ld:
@@ -57,7 +68,10 @@ def _answer(body: Any, ld: bool, headers: dict[str, str] | None = None) -> Respo
     )
 
 
-@router.get("/entities")
+@router.get(
+    "/entities",
+    responses={200: _OK, **standard_responses(400, 503, media_types=_ERROR_TYPES)},
+)
 async def entities(request: Request, settings: SettingsDep) -> Response:
     """
     Query entities: ``type`` (or ``id``) is required; ``q`` filters on attributes
@@ -70,7 +84,10 @@ async def entities(request: Request, settings: SettingsDep) -> Response:
     return _answer(found, ld, headers)
 
 
-@router.get("/entities/{entity_id:path}")
+@router.get(
+    "/entities/{entity_id:path}",
+    responses={200: _OK, **standard_responses(400, 404, 503, media_types=_ERROR_TYPES)},
+)
 async def entity(entity_id: str, request: Request, settings: SettingsDep) -> Response:
     """One entity by id (404 ``ResourceNotFound`` when no reading or count has it)."""
     params = request.query_params

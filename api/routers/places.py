@@ -176,7 +176,7 @@ def _queue(ingest: Any, change: dict[str, Any]) -> JSONResponse:
     return JSONResponse(status_code=202, content={"queued": True, "entry": name, "change": change})
 
 
-@router.post("/places", status_code=202, responses=error_responses(401, 422, 503))
+@router.post("/places", status_code=202, responses=error_responses(400, 401, 413, 422, 503))
 def post_place(
     fields: Annotated[
         dict[str, Any], Body(description="place_id, names, kind, geometry or lon/lat, source, ...")
@@ -194,7 +194,11 @@ def post_place(
                            "who": f"api key {key_id}"})  # fmt: skip
 
 
-@router.patch("/places/{place_id}", status_code=202, responses=error_responses(401, 404, 422, 503))
+@router.patch(
+    "/places/{place_id}",
+    status_code=202,
+    responses=error_responses(400, 401, 404, 413, 422, 503),
+)
 def patch_place(
     place_id: str,
     fields: Annotated[

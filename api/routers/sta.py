@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import SettingsDep
-from api.errors import request_id_of
+from api.errors import request_id_of, standard_responses
 from api.services.sta import sta_answer
 from sensors.sta.errors import StaNotFoundError, StaQueryError
 from sensors.sta.query import ENTITY_SETS
@@ -38,7 +38,7 @@ def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/") + router.prefix
 
 
-@router.get("")
+@router.get("", responses=standard_responses(503))
 def service_root(request: Request) -> dict[str, Any]:
     """The service root: one link per entity set and the conformance classes implemented."""
     base = _base(request)
@@ -48,7 +48,7 @@ def service_root(request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("/{path:path}")
+@router.get("/{path:path}", responses=standard_responses(400, 404, 503))
 async def resource(path: str, request: Request, settings: SettingsDep) -> JSONResponse:
     """
     An entity set, an entity (``Things(1)``) or a navigation (``Datastreams(1)/Observations``)

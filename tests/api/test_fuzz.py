@@ -46,9 +46,20 @@ def _operations() -> tuple[list[tuple[str, str]], set[tuple[str, str]]]:
         (m.upper(), p)
         for p, item in paths.items()
         for m, op in item.items()
-        if op.get("parameters") or op.get("requestBody")
+        if op.get("requestBody") or any(_violable(q) for q in op.get("parameters", []))
     }
     return ops, with_inputs
+
+
+def _violable(parameter: dict) -> bool:
+    """
+    Whether a request can break this parameter's schema: a path segment that is any text
+    (``{path:path}`` of the SensorThings and NGSI-LD resources) cannot be; a required query
+    parameter (omit it) or a typed or constrained one can.
+    """
+    schema = parameter.get("schema", {})
+    any_text = schema.get("type") == "string" and not (set(schema) - {"type", "title"})
+    return not (parameter.get("in") == "path" and any_text)
 
 
 OPERATIONS, WITH_INPUTS = _operations()
@@ -87,14 +98,18 @@ def fuzz_key(fuzz_settings: Settings) -> str:
 
 
 def test_every_operation_is_fuzzed() -> None:
-    """The parametrisation covers the JSON API (reads and the four authenticated writes)."""
+    """The parametrisation covers the JSON API (reads and the authenticated writes)."""
     assert ("GET", "/v1/route") in OPERATIONS
     assert {p for m, p in OPERATIONS if m == "POST"} == {
         "/v1/readings",
         "/v1/counts",
         "/v1/steps",
         "/v1/survey",
+        "/v1/places",
     }
+    assert ("PATCH", "/v1/places/{place_id}") in OPERATIONS
+    assert any(p.startswith("/sta/v1.1/") for _, p in OPERATIONS)
+    assert any(p.startswith("/ngsi-ld/v1/") for _, p in OPERATIONS)
 
 
 @pytest.mark.parametrize(("method", "path", "mode"), CASES)
@@ -103,7 +118,7 @@ def test_operation_conforms_to_schema(
 ) -> None:
     """No 5xx, documented status codes, conforming bodies and content types."""
     operation = fuzz_schema[path][method]
-    auth = {"X-API-Key": fuzz_key} if method == "POST" else {}
+    auth = {"X-API-Key": fuzz_key} if method in ("POST", "PATCH") else {}
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
