@@ -189,6 +189,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "open": {"en": "open", "ja": "開く"},
     "views": {"en": "views", "ja": "閲覧"},
+    "unit_places": {"en": "places", "ja": "か所"},
+    "unit_steps_per_day": {"en": "steps / day", "ja": "歩／日"},
+    "unit_views_per_day": {"en": "views / day", "ja": "閲覧／日"},
     # conditions notes (condition_notes): shown whenever a source is not ``exact``
     "cond_field_other_year": {
         "en": "Comfort: showing the same date and hour of {year}.",

@@ -163,7 +163,7 @@ def kpi_charts(
             [str(r["year"]) for r in year_rows],
             [r["comfortable"] for r in year_rows],
             title=labels["kpi_places"],
-            ylabel="places",
+            ylabel=labels.get("unit_places", "places"),
             target=2.0 * baseline or None,
             note=labels["simulated"] if places.get("simulated") else None,
         )
@@ -172,7 +172,7 @@ def kpi_charts(
             [r["month"] for r in steps["series"]],
             {labels["steps"]: [r["mean_daily_steps"] for r in steps["series"]]},
             title=labels["kpi_steps"],
-            ylabel="steps / day",
+            ylabel=labels.get("unit_steps_per_day", "steps / day"),
             note=labels["simulated"] if steps.get("simulated") else None,
         )
     if views.get("available"):
@@ -180,7 +180,7 @@ def kpi_charts(
             [str(r["year"]) for r in views["series"]],
             [r["mean_daily_views"] for r in views["series"]],
             title=labels["kpi_views"],
-            ylabel="views / day",
+            ylabel=labels.get("unit_views_per_day", "views / day"),
         )
     return charts
 

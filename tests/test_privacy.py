@@ -125,8 +125,16 @@ def test_every_get_endpoint_and_page_is_free_of_raw_ids(privacy_env, raw_ids: li
         path_values = {
             "course_id": courses[0]["id"],
             "place_id": places[0]["properties"]["place_id"],
+            "path": "Things",  # /sta/v1.1/{path}: the other entity sets are added below
+            "entity_id": "urn:ngsi-ld:WeatherObserved:kaiteki:none",
         }
-        urls = [*PAGES, f"/courses/{path_values['course_id']}"]
+        standards = [
+            *(f"/sta/v1.1/{s}" for s in ("Datastreams", "Observations", "Sensors", "Locations")),
+            "/sta/v1.1/FeaturesOfInterest",
+            "/ngsi-ld/v1/entities?type=WeatherObserved",
+            "/ngsi-ld/v1/entities?type=CrowdFlowObserved",
+        ]
+        urls = [*PAGES, f"/courses/{path_values['course_id']}", *standards]
         for path, item in spec["paths"].items():
             if "get" not in item:
                 continue
@@ -152,7 +160,7 @@ def test_every_get_endpoint_and_page_is_free_of_raw_ids(privacy_env, raw_ids: li
             checked += 1
         kpi = client.get("/v1/kpi").json()["steps"]
     gets = sum("get" in item for item in spec["paths"].values())
-    assert gets >= 10 and checked == gets + 1 + len(PAGES) + 1
+    assert gets >= 10 and checked == gets + 1 + len(PAGES) + 1 + len(standards)
     # the steps KPI is computed from the ingested data and published only for groups >= k
     assert kpi["series"], "the steps KPI should have months with enough participants"
     assert all(m["participants"] >= settings.k_anonymity for m in kpi["series"])

@@ -43,7 +43,11 @@ def dashboard_charts(dash: Dashboard) -> dict[str, str]:
     t = translator(dash.lang)
     ja = dash.lang == "ja"
     note = t("simulated") if dash.places.get("simulated") else None
-    labels = {k: t(k) for k in ("kpi_places", "kpi_steps", "kpi_views", "steps", "simulated")}
+    labels = {
+        k: t(k)
+        for k in ("kpi_places", "kpi_steps", "kpi_views", "steps", "simulated", "unit_places",
+                  "unit_steps_per_day", "unit_views_per_day")
+    }  # fmt: skip
     charts = kpi_charts(
         dash.places, dash.steps, dash.views, labels=labels, baseline_year=dash.baseline_year
     )

@@ -86,7 +86,11 @@ def test_kill_9_during_postgresql_ingest(tmp_path, pg_database) -> None:  # type
     out = forker.stdout
     try:
         assert out.readline().strip() == "ready"
-        for run in range(KILLS):
+        run = 0
+        # until KILLS ingests were really cut by SIGKILL (on a loaded machine an ingest may
+        # finish before its kill lands; such runs are not counted), at most 3 x KILLS runs
+        while killed < KILLS and run < 3 * KILLS:
+            run += 1
             pending = _pending(url, files, tmp_path)
             forker.stdin.write("\t".join([url, *pending]) + "\n")
             forker.stdin.flush()
@@ -121,8 +125,8 @@ def test_kill_9_during_postgresql_ingest(tmp_path, pg_database) -> None:  # type
         forker.stdin.close()
         forker.wait(timeout=60)
         out.close()
-    print(f"kill -9 runs: {KILLS}, ingests interrupted: {killed}, files stored: {len(files)}")
-    assert killed >= KILLS - 2  # the kills really interrupted ingests
+    print(f"kill -9 runs: {run}, ingests interrupted: {killed}, files stored: {len(files)}")
+    assert killed >= KILLS  # the kills really interrupted ingests
     with Store(url) as store:
         for path in files:
             ingest_file(store, "thermal", path)
