@@ -65,10 +65,10 @@ def _third_party_imports() -> dict[str, set[str]]:
 def test_runtime_dependencies_are_pinned_and_lean(project: dict) -> None:
     runtime = _pins(project["dependencies"])
     dev = _pins(project["optional-dependencies"]["dev"])
-    for name in ("pythermalcomfort", "psutil", "pytest", "hypothesis"):
+    for name in ("pythermalcomfort", "psutil", "pytest", "hypothesis", "httpx2"):
         assert name not in runtime, f"{name} is a test/bench tool; keep it in the dev extra"
         assert name in dev, f"{name} is used by tests or benchmarks; pin it in the dev extra"
-    for unused in ("tqdm", "httpx2"):
+    for unused in ("tqdm",):
         assert unused not in runtime and unused not in dev, f"{unused} is not used; drop it"
 
 
