@@ -178,3 +178,37 @@ def typical_conditions(by_year: Mapping[int, xr.Dataset], months: Mapping[int, i
     out.attrs = dict(next(iter(by_year.values())).attrs)
     out.attrs["typical_year_months"] = ",".join(f"{m}:{months[m]}" for m in range(1, 13))
     return out
+
+
+def reference_inputs(
+    field: xr.Dataset, registry: pd.DataFrame, year: int, baseline_year: int
+) -> dict[str, object]:
+    """
+    What scenarios and plans are evaluated on, under the reference climate ``field`` (the
+    baseline year's hourly field): the registry, its place conditions, the evaluator, each
+    counted place's probability of being comfortable, the places counted in ``year`` and the
+    baseline year's expected count. One function for ``kaiteki kpi scenario|plan`` and the
+    scenario builder page.
+    """
+    from comfort.places import valid_on
+    from comfort.scenarios import reference_evaluator
+
+    conditions = place_conditions(field, registry).load()
+    wind_height_m = float(field.attrs.get("wind_reference_height_m", 1.5))
+    evaluate = reference_evaluator(wind_height_m=wind_height_m)
+    p_all = evaluate(conditions, registry)
+    probabilities = dict(zip(registry["place_id"], map(float, p_all), strict=True))
+    counted = registry.loc[valid_on(registry, f"{year}-12-31"), "place_id"].tolist()
+    base_ids = registry.loc[valid_on(registry, f"{baseline_year}-12-31"), "place_id"].tolist()
+    return {
+        "registry": registry,
+        "conditions": conditions,
+        "evaluate": evaluate,
+        "wind_height_m": wind_height_m,
+        "probabilities": {p: probabilities[p] for p in counted},
+        "counted": counted,
+        "year": year,
+        "baseline_year": baseline_year,
+        "baseline_expected": float(np.sum([probabilities[p] for p in base_ids])),
+        "simulated": bool(field.attrs.get("simulated", False)),
+    }

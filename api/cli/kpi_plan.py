@@ -160,13 +160,9 @@ def planning_inputs(year: int | None = None) -> dict[str, Any]:
     conditions (the baseline year's hourly field), the per-place probabilities under it, the
     places counted in ``year`` and in the baseline year, and the baseline's expected count.
     """
-    import numpy as np
-
     from comfort.errors import KPIError
-    from comfort.places import valid_on
-    from comfort.scenarios import reference_evaluator
     from sensors.fieldstore import available_years, load_year
-    from sensors.placefield import place_conditions
+    from sensors.placefield import reference_inputs
 
     cfg = settings()
     baseline = int(cfg.baseline_year)
@@ -180,28 +176,9 @@ def planning_inputs(year: int | None = None) -> dict[str, Any]:
         )
     registry = _registry().reset_index(drop=True)
     registry["place_id"] = registry["place_id"].astype(str)
-    field = load_year(cfg.cache_dir, baseline)
-    conditions = place_conditions(field, registry).load()
-    wind_height_m = float(field.attrs.get("wind_reference_height_m", 1.5))
-    evaluate = reference_evaluator(wind_height_m=wind_height_m)
-    p_all = evaluate(conditions, registry)
-    probabilities = dict(zip(registry["place_id"], map(float, p_all), strict=True))
-    counted = registry.loc[valid_on(registry, f"{year}-12-31"), "place_id"].tolist()
-    base_ids = registry.loc[valid_on(registry, f"{baseline}-12-31"), "place_id"].tolist()
-    baseline_expected = float(np.sum([probabilities[p] for p in base_ids]))
-    return {
-        "registry": registry,
-        "conditions": conditions,
-        "evaluate": evaluate,
-        "wind_height_m": wind_height_m,
-        "probabilities": {p: probabilities[p] for p in counted},
-        "counted": counted,
-        "year": year,
-        "baseline_year": baseline,
-        "baseline_expected": baseline_expected,
-        "reference_climate": f"baseline year {baseline} (hourly field)",
-        "simulated": bool(field.attrs.get("simulated", False)),
-    }
+    inputs = reference_inputs(load_year(cfg.cache_dir, baseline), registry, year, baseline)
+    inputs["reference_climate"] = f"baseline year {baseline} (hourly field)"
+    return inputs
 
 
 def _header(inputs: dict[str, Any]) -> dict[str, Any]:

@@ -39,13 +39,9 @@ def planning_inputs(settings: Settings) -> dict[str, Any]:
     NotPreparedError
         No field of the baseline year.
     """
-    import numpy as np
-
     from api.services.places_kpi import read_registry
-    from comfort.places import valid_on
-    from comfort.scenarios import reference_evaluator
     from sensors.fieldstore import available_years, field_path, load_year
-    from sensors.placefield import place_conditions
+    from sensors.placefield import reference_inputs
 
     base, year = int(settings.baseline_year), int(settings.demo_year)
     built = available_years(settings.cache_dir)
@@ -64,26 +60,9 @@ def planning_inputs(settings: Settings) -> dict[str, Any]:
         hit = _inputs_cache.get(key)
     if hit is not None:
         return hit
-    field = load_year(settings.cache_dir, base)
-    conditions = place_conditions(field, registry).load()
-    wind_height_m = float(field.attrs.get("wind_reference_height_m", 1.5))
-    evaluate = reference_evaluator(wind_height_m=wind_height_m)
-    p_all = evaluate(conditions, registry)
-    probabilities = dict(zip(registry["place_id"], map(float, p_all), strict=True))
-    counted = registry.loc[valid_on(registry, f"{year}-12-31"), "place_id"].tolist()
-    base_ids = registry.loc[valid_on(registry, f"{base}-12-31"), "place_id"].tolist()
     out = {
         "key": key,
-        "registry": registry,
-        "conditions": conditions,
-        "evaluate": evaluate,
-        "wind_height_m": wind_height_m,
-        "probabilities": {p: probabilities[p] for p in counted},
-        "counted": counted,
-        "year": year,
-        "baseline_year": base,
-        "baseline_expected": float(np.sum([probabilities[p] for p in base_ids])),
-        "simulated": bool(field.attrs.get("simulated", False)),
+        **reference_inputs(load_year(settings.cache_dir, base), registry, year, base),
     }
     with _lock:
         _inputs_cache.clear()

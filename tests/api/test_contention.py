@@ -83,11 +83,14 @@ class Server:
         if self.proc is not None:
             self.proc.terminate()
             self.proc.wait(timeout=60)
+            self.proc = None
 
-    def kaiteki(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def kaiteki(self, *args: str, timeout_s: float = 300) -> subprocess.CompletedProcess[str]:
         """Run the ``kaiteki`` CLI in its own process, as an operator would."""
         cmd = [sys.executable, "-c", "from api.cli import main; main()", *args]
-        return subprocess.run(cmd, env=self.env, capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            cmd, env=self.env, capture_output=True, text=True, timeout=timeout_s, cwd=REPO
+        )
 
     def wait_spool_empty(self, timeout_s: float = 120.0) -> None:
         spool = Spool(self.settings.spool_dir)

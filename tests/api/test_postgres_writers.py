@@ -13,7 +13,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -24,11 +23,10 @@ import pandas as pd
 import pytest
 
 from api import auth, resources
-from api.http_protocol import uvicorn_argv
 from api.settings import Settings
 from sensors.ingest import ingest_file
 from sensors.store import Store
-from tests.api.test_contention import REPO, _free_port, _post, _reading, _thermal_csv
+from tests.api.test_contention import Server, _free_port, _post, _reading, _thermal_csv
 from tests.api.test_pages import PAGES
 from tests.sensors.conftest import new_pg_store, pg_database  # noqa: F401 (fixture)
 
@@ -36,7 +34,7 @@ CLIENTS = 8
 SEED_YEAR = 2020  # the comfort build's year: not one of the prepared fields the pages show
 
 
-class PgServer:
+class PgServer(Server):
     """``kaiteki serve --workers 2`` on a PostgreSQL store and a copy of the prepared cache."""
 
     def __init__(self, root: Path, url: str, prepared: Settings) -> None:
@@ -55,36 +53,6 @@ class PgServer:
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = root / "uvicorn.log"
         self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log.open("wb") as log:
-            self.proc = subprocess.Popen(
-                uvicorn_argv("127.0.0.1", self.port, workers=2),
-                cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                pytest.fail(f"server exited early:\n{self.log.read_text(errors='replace')}")
-            try:
-                if httpx.get(f"{self.base}/openapi.json", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        pytest.fail("server did not answer within 90 s")
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            self.proc.wait(timeout=60)
-            self.proc = None
-
-    def kaiteki(self, *args: str, timeout_s: float = 300) -> subprocess.CompletedProcess[str]:
-        cmd = [sys.executable, "-c", "from api.cli import main; main()", *args]
-        return subprocess.run(
-            cmd, env=self.env, capture_output=True, text=True, timeout=timeout_s, cwd=REPO
-        )
 
 
 def _seed_thermal(url: str, folder: Path) -> None:
