@@ -68,11 +68,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(log_path: Path, timeout_s: float = 60) -> Iterator[str]:
+def serve(
+    log_path: Path,
+    timeout_s: float = 60,
+    env: dict[str, str] | None = None,
+    ready_path: str = "/v1/area",
+) -> Iterator[str]:
     """
-    Run ``kaiteki serve``'s uvicorn on a free loopback port with this process's environment.
+    Run ``kaiteki serve``'s uvicorn on a free loopback port with this process's environment
+    (or ``env``).
 
-    Yields the base URL once ``/v1/area`` answers; the server is stopped on exit.
+    Yields the base URL once ``ready_path`` answers; the server is stopped on exit.
 
     Raises
     ------
@@ -85,7 +91,7 @@ def serve(log_path: Path, timeout_s: float = 60) -> Iterator[str]:
         proc = subprocess.Popen(
             uvicorn_argv("127.0.0.1", port),
             cwd=REPO,
-            env=dict(os.environ),
+            env=dict(os.environ) if env is None else env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -95,7 +101,7 @@ def serve(log_path: Path, timeout_s: float = 60) -> Iterator[str]:
                 if proc.poll() is not None:
                     raise RuntimeError(f"the server exited early:\n{_tail(log_path)}")
                 try:
-                    if httpx.get(f"{base}/v1/area", timeout=2).status_code == 200:
+                    if httpx.get(f"{base}{ready_path}", timeout=2).status_code == 200:
                         break
                 except httpx.HTTPError:
                     pass

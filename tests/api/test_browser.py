@@ -10,18 +10,14 @@ A screenshot of each page goes to ``tests/artifacts/screenshots/`` (git-ignored)
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-import httpx
 import pytest
 
-from api.http_protocol import uvicorn_argv
+from tests.api.pages_browser import chromium, serve
 
 pytestmark = pytest.mark.browser
 
@@ -50,60 +46,16 @@ COUNT_JS = """() => {
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(prepared, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not CHROMIUM.exists():
-        pytest.fail("/usr/bin/chromium is missing: run `bash scripts/test-setup.sh` (as root)")
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("server") / "uvicorn.log"
-    log = log_path.open("wb")
-    proc = subprocess.Popen(
-        uvicorn_argv("127.0.0.1", port),
-        cwd=REPO,
-        env=dict(os.environ),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            log.close()
-            out = log_path.read_text(encoding="utf-8", errors="replace")
-            pytest.fail(f"server exited early:\n{out}")
-        try:
-            if httpx.get(f"{base}/v1/area", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        proc.wait(timeout=10)
-        log.close()
-        pytest.fail("server did not answer within 60 s")
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
-    log.close()
+    with serve(tmp_path_factory.mktemp("server") / "uvicorn.log") as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
-def browser(server: str):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+def browser(server: str) -> Iterator[Any]:
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def _open(browser, base: str, path: str, width: int = 1100, height: int = 900):

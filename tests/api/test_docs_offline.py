@@ -9,16 +9,14 @@ scripts are the vendored copies in ``maps/static/vendor/`` (``scripts/vendor-doc
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from api.http_protocol import uvicorn_argv
+from tests.api.pages_browser import chromium, serve
 
 pytestmark = pytest.mark.browser
 
@@ -28,55 +26,19 @@ SHOTS = REPO / "tests" / "artifacts" / "screenshots"
 VENDOR = REPO / "maps" / "static" / "vendor"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not CHROMIUM.exists():
-        pytest.fail("/usr/bin/chromium is missing: run `bash scripts/test-setup.sh` (as root)")
     root = tmp_path_factory.mktemp("docs")
     env = dict(os.environ)
     env.update(KAITEKI_STORE=str(root / "store.duckdb"), KAITEKI_CACHE_DIR=str(root / "cache"))
-    port = _free_port()
-    log_path = root / "uvicorn.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            uvicorn_argv("127.0.0.1", port), cwd=REPO, env=env, stdout=log, stderr=log
-        )
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited early:\n{log_path.read_text(errors='replace')}")
-            try:
-                if httpx.get(f"{base}/openapi.json", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        else:
-            proc.kill()
-            proc.wait(timeout=10)
-            pytest.fail("server did not answer within 60 s")
+    with serve(root / "uvicorn.log", env=env, ready_path="/openapi.json") as base:
         yield base
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
-def browser(server: str):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+def browser(server: str) -> Iterator[Any]:
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def _operations(base: str) -> set[tuple[str, str]]:
