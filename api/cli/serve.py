@@ -23,7 +23,7 @@ def serve(
     import uvicorn
 
     from api.cli._common import console, settings
-    from api.http_protocol import HTTP_PROTOCOL
+    from api.http_protocol import EVENT_LOOP, HTTP_PROTOCOL
     from api.settings import DEMO_KEY_WARNING
 
     s = settings()
@@ -36,6 +36,7 @@ def serve(
         port=port,
         workers=workers,
         http=HTTP_PROTOCOL,  # TCP_NODELAY and the header timeout: see api/http_protocol.py
+        loop=EVENT_LOOP,  # one SO_REUSEPORT socket per worker: see api/http_protocol.py
         timeout_keep_alive=s.keep_alive_s,
     )
 

@@ -149,3 +149,62 @@ def test_set_nodelay_on_a_socket_uvicorn_would_bind() -> None:
     before, ok, after = asyncio.run(run())
     assert before == 0  # the asyncio default on such a socket: Nagle on (uvicorn #3149)
     assert ok and after != 0
+
+
+def test_workers_share_connections_through_their_own_reuseport_sockets() -> None:
+    """
+    Two workers handed the same bound socket (as uvicorn's supervisor does) each listen on a
+    socket of their own, and a burst of 32 connections is spread over both.
+    """
+    import threading
+
+    from api.http_protocol import ReusePortEventLoop
+
+    bound = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    bound.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Config.bind_socket
+    bound.bind(("127.0.0.1", 0))
+    port = bound.getsockname()[1]
+    counts = [0, 0]
+    reuse = [0, 0]
+    same = [True, True]
+    listening = [threading.Event(), threading.Event()]
+    stop = threading.Event()
+
+    def worker(k: int) -> None:
+        async def serve() -> None:
+            class Count(asyncio.Protocol):
+                def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                    counts[k] += 1
+
+            server = await asyncio.get_running_loop().create_server(Count, sock=bound)
+            own = server.sockets[0]
+            reuse[k] = own.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT)
+            same[k] = own.fileno() == bound.fileno()
+            listening[k].set()
+            while not stop.is_set():
+                await asyncio.sleep(0.01)
+            server.close()
+
+        with asyncio.Runner(loop_factory=ReusePortEventLoop) as runner:
+            runner.run(serve())
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in (0, 1)]
+    for t in threads:
+        t.start()
+    try:
+        assert all(e.wait(10) for e in listening)
+        clients = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(32)]
+        for _ in range(1000):
+            if sum(counts) == 32:
+                break
+            stop.wait(0.01)
+        for c in clients:
+            c.close()
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(10)
+        bound.close()
+    assert reuse == [1, 1] and same == [False, False]
+    assert sum(counts) == 32
+    assert min(counts) > 0, counts  # by a hash of the client port: all on one is 2**-31
