@@ -61,6 +61,17 @@ class Catalog:
         }[entity_set]  # fmt: skip
 
 
+def plain_plans(store: Any) -> None:
+    """
+    On a PostgreSQL store, turn off JIT compilation for this connection: the SensorThings
+    reads scan every monthly partition, and compiling their plans took longer than running
+    them (measured on the demo store: /Observations?$count=true 12.8 s with JIT, 4.3 s
+    without). A DuckDB store is left as it is.
+    """
+    if getattr(store, "backend", "duckdb") == "postgresql":
+        store.con.execute("SET jit = off")
+
+
 def _num(value: Any) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
@@ -127,15 +138,28 @@ def _thermal_streams(store: Any, voc: Vocabulary) -> pd.DataFrame:
 
 
 def _count_streams(store: Any, table: str) -> pd.DataFrame:
+    """
+    One row per stream of ``counts`` (line × direction × series × statistic) or ``dwell``
+    (zone × series): ``key``, ``direction``, ``series``, ``statistic``, first start ``t0``, last
+    end ``t1`` and whether any value is simulated; sorted here, not in SQL, so that the order is
+    the same on PostgreSQL (whose text order follows the database's collation) as on DuckDB.
+    """
     if table == "counts":
-        keys, value = "line_id AS key, direction, series, statistic", "count"
+        keys, value = ["line_id", "direction", "series", "statistic"], "count"
     else:
-        keys, value = "zone_id AS key, '' AS direction, series, '' AS statistic", "dwell_count"
-    return store.con.execute(
-        f"SELECT {keys}, min(time) AS t0, "
-        "max(time + interval_min * INTERVAL 1 MINUTE) AS t1, bool_or(simulated) AS simulated "
-        f"FROM {table} WHERE {value} IS NOT NULL GROUP BY ALL ORDER BY ALL"
+        keys, value = ["zone_id", "series"], "dwell_count"
+    frame = store.con.execute(
+        f"SELECT {', '.join(keys)}, min(time) AS t0, "
+        "max(time + interval_min * INTERVAL '1 minute') AS t1, bool_or(simulated) AS simulated "
+        f"FROM {table} WHERE {value} IS NOT NULL GROUP BY {', '.join(keys)}"
     ).df()
+    frame = frame.rename(columns={keys[0]: "key"})
+    for col in ("direction", "statistic"):
+        if col not in frame.columns:
+            frame[col] = ""
+    order = ["key", "direction", "series", "statistic"]
+    frame = frame.sort_values(order, kind="stable", ignore_index=True)
+    return frame[[*order, "t0", "t1", "simulated"]]
 
 
 def build_catalog(store: Any, voc: Vocabulary | None = None) -> Catalog:
@@ -150,6 +174,7 @@ def build_catalog(store: Any, voc: Vocabulary | None = None) -> Catalog:
         The vocabulary (default: the shipped table).
     """
     voc = voc or vocabulary()
+    plain_plans(store)
     things = [_thing("readings", r) for r in _thermal_things(store)]
     streams: list[dict[str, Any]] = []
     by_key = {t["key"]: t for t in things}

@@ -4,10 +4,12 @@ The read-only SensorThings API v1.1 query engine behind ``/sta/v1.1`` (docs/SENS
 :func:`answer` resolves a resource path (``Things``, ``Things(7)``, ``Things(7)/Datastreams``,
 ``Datastreams(3)/Observations``, ``Observations(9)/Datastream`` ...) and the query options
 ``$top $skip $count $orderby $select $expand $filter`` against a :class:`Catalog` and the store.
-Every entity set is queried in DuckDB: the small sets as frames registered on the connection,
-Observations as a union over the readings (one observation per variable), counts and dwell
-tables. ``$filter`` is compiled to parameterised SQL (:mod:`sensors.sta.filter`); order is
-always completed by ``id`` so paging with ``@iot.nextLink`` is stable.
+The small entity sets are frames queried in process on DuckDB (the store's
+``work`` connection, whatever the backend); Observations are queried in the store itself, DuckDB
+or PostgreSQL, as a union over the readings (one observation per variable), counts and dwell
+tables, each joined to a ``VALUES`` list of its datastreams (portable SQL, the same answers on
+both backends). ``$filter`` is compiled to parameterised SQL (:mod:`sensors.sta.filter`); order
+is always completed by ``id`` (then the datastream) so paging with ``@iot.nextLink`` is stable.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from urllib.parse import urlencode
 import pandas as pd
 
 from sensors.sta import filter as sta_filter
-from sensors.sta.catalog import Catalog
+from sensors.sta.catalog import Catalog, plain_plans
 from sensors.sta.errors import StaNotFoundError, StaQueryError
 from sensors.sta.filter import Prop
 from sensors.sta.vocabulary import OBS_FILE_STRIDE, OBS_LINE_STRIDE, vocabulary
@@ -134,38 +136,46 @@ class Engine:
         self.store = store
         self.catalog = catalog
         self.base = base_url.rstrip("/")
-        con = store.con
+        plain_plans(store)
+        # the small entity sets are frames queried in process, on DuckDB, whatever the backend
+        # (the store's own connection for a DuckDB file, a private one for PostgreSQL)
+        self.local = store.work
         for name in ENTITY_SETS:
             if name != "Observations":
                 frame = catalog.frame(name)
-                con.register(f"sta_{name}", frame[[c for c in frame.columns if c not in (
+                self.local.register(f"sta_{name}", frame[[c for c in frame.columns if c not in (
                     "properties", "unit")]])  # fmt: skip
 
     # -- relations ------------------------------------------------------------------------
 
-    def _obs_relation(self, streams: pd.DataFrame, row_key: tuple[int, int] | None = None) -> str:
-        """SQL of the Observations of ``streams`` (a union over their tables and variables)."""
+    def _obs_relation(
+        self, streams: pd.DataFrame, row_key: tuple[int, int] | None = None
+    ) -> tuple[str, list[Any]]:
+        """
+        SQL of the Observations of ``streams`` (a union over their tables and variables) and
+        its parameters, portable between DuckDB and PostgreSQL: each branch joins its table to
+        a ``VALUES`` list of its datastreams (id, feature of interest and natural key).
+        """
         voc = vocabulary()
-        cols = ["id", "foi_id", "source", "key", "variable", "direction", "series", "statistic"]
-        self.store.con.register("sta_dsmap", streams[cols])
-        branches = []
+        branches: list[str] = []
+        params: list[Any] = []
         for index, v in enumerate(voc.variables):
-            if not (streams["variable"] == v.variable).any():
+            mine = streams[streams["variable"] == v.variable]
+            if mine.empty:
                 continue
             table, alias = v.table, "r"
             key_col = {"readings": "sensor_id", "counts": "line_id", "dwell": "zone_id"}[table]
-            join = f"m.key = {alias}.{key_col} AND m.variable = '{v.variable}'"
-            if table == "counts":
-                join += (
-                    f" AND m.direction = {alias}.direction AND m.series = {alias}.series "
-                    f"AND m.statistic = {alias}.statistic"
-                )
-            elif table == "dwell":
-                join += f" AND m.series = {alias}.series"
+            extra = {"readings": (), "counts": ("direction", "series", "statistic"),
+                     "dwell": ("series",)}[table]  # fmt: skip
+            values, vparams = _values(mine, ("id", "foi_id", "key", *extra))
+            params.extend(vparams)
+            join = " AND ".join(
+                [f"m.key = {alias}.{key_col}", *(f"m.{c} = {alias}.{c}" for c in extra)]
+            )
             t1 = (
                 f"{alias}.time"
                 if table == "readings"
-                else (f"{alias}.time + {alias}.interval_min * INTERVAL 1 MINUTE")
+                else f"{alias}.time + {alias}.interval_min * INTERVAL '1 minute'"
             )
             where = f"{alias}.{v.variable} IS NOT NULL"
             if row_key is not None:
@@ -175,17 +185,21 @@ class Engine:
             branches.append(
                 f"SELECT {alias}.file_id * {OBS_FILE_STRIDE} + coalesce({alias}.line, 0) * "
                 f"{OBS_LINE_STRIDE} + {index} AS id, m.id AS ds_id, m.foi_id, "
-                f"{alias}.time AS t0, {t1} AS t1, CAST({alias}.{v.variable} AS DOUBLE) AS result, "
+                f"{alias}.time AS t0, {t1} AS t1, "
+                f"CAST({alias}.{v.variable} AS DOUBLE PRECISION) AS result, "
                 f"{alias}.qc_flags, {alias}.simulated FROM {table} {alias} "
-                f"JOIN sta_dsmap m ON {join} WHERE {where}"
+                f"JOIN {values} ON {join} WHERE {where}"
             )  # fmt: skip
         if not branches:
             return (
-                "(SELECT NULL::BIGINT AS id, NULL::BIGINT AS ds_id, NULL::BIGINT AS foi_id, "
-                "NULL::TIMESTAMPTZ AS t0, NULL::TIMESTAMPTZ AS t1, NULL::DOUBLE AS result, "
-                "NULL::INTEGER AS qc_flags, NULL::BOOLEAN AS simulated WHERE false) o"
+                "(SELECT CAST(NULL AS BIGINT) AS id, CAST(NULL AS BIGINT) AS ds_id, "
+                "CAST(NULL AS BIGINT) AS foi_id, CAST(NULL AS TIMESTAMPTZ) AS t0, "
+                "CAST(NULL AS TIMESTAMPTZ) AS t1, CAST(NULL AS DOUBLE PRECISION) AS result, "
+                "CAST(NULL AS INTEGER) AS qc_flags, CAST(NULL AS BOOLEAN) AS simulated "
+                "WHERE false) o",
+                [],
             )
-        return "(" + " UNION ALL ".join(branches) + ") o"
+        return "(" + " UNION ALL ".join(branches) + ") o", params
 
     def _streams_for(self, constraint: tuple[str, int] | None) -> pd.DataFrame:
         ds = self.catalog.datastreams
@@ -206,9 +220,12 @@ class Engine:
             if index < len(voc.variables):
                 ds = self.catalog.datastreams
                 streams = ds[ds["variable"] == voc.variables[index].variable]
-                rel = self._obs_relation(streams, (file_id, line))
+                rel, params = self._obs_relation(streams, (file_id, line))
+                # one source line of a wide file (chikaho) is several rows with one id: the
+                # first by datastream, as in collections
                 rows = self.store.con.execute(
-                    f"SELECT {_OBS_COLS} FROM {rel} WHERE o.id = ?", [entity_id]
+                    f"SELECT {_OBS_COLS} FROM {rel} WHERE o.id = ? ORDER BY o.ds_id LIMIT 1",
+                    [*params, entity_id],
                 ).df()
                 if len(rows):
                     return dict(rows.iloc[0])
@@ -283,12 +300,14 @@ class Engine:
         """Rows of a collection scope: (rows, total when ``$count``, more pages follow)."""
         top = options.top if limit is None else min(limit, options.top)
         props = PROPERTIES[scope.entity_set]
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         if scope.entity_set == "Observations":
             streams = self._streams_for(scope.constraint)
-            rel, cols = self._obs_relation(streams), _OBS_COLS
+            rel, params = self._obs_relation(streams)
+            cols, con = _OBS_COLS, self.store.con
         else:
-            rel, cols = f"sta_{scope.entity_set} o", "o.id"
+            rel, cols, con = f"sta_{scope.entity_set} o", "o.id", self.local
             if scope.constraint is not None:
                 where.append(f"o.{scope.constraint[0]} = ?")
                 params.append(scope.constraint[1])
@@ -302,7 +321,8 @@ class Engine:
             for p, desc in options.orderby
         )
         order = (order + ", " if order else "") + "o.id ASC"
-        con = self.store.con
+        if scope.entity_set == "Observations":
+            order += ", o.ds_id ASC"  # rows of one wide source line share an id
         frame = con.execute(
             f"SELECT {cols} {body} ORDER BY {order} LIMIT ? OFFSET ?",
             [*params, top + 1, options.skip],
@@ -322,6 +342,28 @@ class Engine:
 
 def _qualify(sql: str) -> str:
     return sql if "." in sql else f"o.{sql}"
+
+
+def _values(frame: pd.DataFrame, columns: tuple[str, ...]) -> tuple[str, list[Any]]:
+    """
+    A ``VALUES`` list of ``frame[columns]`` as the relation ``m``, with ``?`` parameters
+    (integer ids as BIGINT, the rest as text); the same SQL on DuckDB and PostgreSQL.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"id": [7, 8], "key": ["A", "B"]})
+    >>> _values(f, ("id", "key"))
+    ('(VALUES (CAST(? AS BIGINT), CAST(? AS TEXT)), (?, ?)) AS m(id, key)', [7, 'A', 8, 'B'])
+    """
+    cast = ["BIGINT" if c in ("id", "foi_id") else "TEXT" for c in columns]
+    first = "(" + ", ".join(f"CAST(? AS {t})" for t in cast) + ")"
+    rest = "(" + ", ".join("?" for _ in columns) + ")"
+    rows = ", ".join([first, *([rest] * (len(frame) - 1))])
+    params: list[Any] = []
+    for rec in frame[list(columns)].itertuples(index=False):
+        params.extend(int(x) if c in ("id", "foi_id") else str(x)
+                      for c, x in zip(columns, rec, strict=True))  # fmt: skip
+    return f"(VALUES {rows}) AS m({', '.join(columns)})", params
 
 
 @dataclass(frozen=True)

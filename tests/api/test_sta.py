@@ -1,4 +1,7 @@
-"""SensorThings API v1.1 read endpoints (/sta/v1.1) and the $filter parser."""
+"""
+SensorThings API v1.1 read endpoints (/sta/v1.1) and the $filter parser, on both store backends
+(a DuckDB file and a PostgreSQL schema holding the same rows).
+"""
 
 from __future__ import annotations
 
@@ -20,12 +23,13 @@ from sensors.ingest import ingest_records
 from sensors.sta.errors import StaQueryError
 from sensors.sta.filter import Prop, compile_sql, parse, tokenize
 from sensors.store import Store
+from tests.sensors.conftest import BACKENDS, new_pg_store, pg_database  # noqa: F401 (fixture)
 
 BASE = "/sta/v1.1"
 HOURS = 48
 
 
-def make_store(path: Path, seed: int = 14) -> Path:
+def make_store(path: Path | str, seed: int = 14) -> Path:
     """A small store: two thermal sensors (one simulated), counts, steps and survey rows."""
     rng = np.random.default_rng(seed)
     with Store(path) as store:
@@ -56,7 +60,7 @@ def make_store(path: Path, seed: int = 14) -> Path:
             {"participant": "P-SECRET-1", "time": "2022-08-01T00:00:00+09:00", "interval": "day",
              "steps": 9000},
         ], "test:steps", pseudonym_key="k" * 32)  # fmt: skip
-    return path
+    return Path(path)
 
 
 def sta_client(store_path: Path) -> TestClient:
@@ -67,9 +71,13 @@ def sta_client(store_path: Path) -> TestClient:
     return TestClient(app)
 
 
-@pytest.fixture(scope="module")
-def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_store(tmp_path_factory.mktemp("sta") / "kaiteki.duckdb")
+@pytest.fixture(scope="module", params=BACKENDS)
+def store_path(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small store, as a DuckDB file or a PostgreSQL schema (its URL as a Path, as the
+    settings hold ``KAITEKI_STORE``)."""
+    if request.param == "duckdb":
+        return make_store(tmp_path_factory.mktemp("sta") / "kaiteki.duckdb")
+    return make_store(new_pg_store(request.getfixturevalue("pg_database")))
 
 
 @pytest.fixture(scope="module")
