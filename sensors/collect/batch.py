@@ -6,16 +6,18 @@ whose idempotency key the store already holds (a redelivery after a crash, a pub
 retry), merges the rest into records and ingests them with the same adapters and QC as file
 ingest (:func:`sensors.ingest.ingest_records`). The keys go into ``collect_keys`` and refused
 messages into ``collect_rejects`` inside the batch's own transaction: either the rows and their
-keys are stored, or neither is. The caller acknowledges the messages to the broker only after
+keys are stored, or neither is (on either backend: a DuckDB file, or PostgreSQL where the rows
+and keys are written with ``COPY``). The caller acknowledges the messages to the broker only after
 this returns, so a crash at any moment loses nothing that was acknowledged and a redelivery
 adds nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -59,16 +61,13 @@ def ensure_tables(store: Any) -> None:
     store.con.execute(COLLECT_TABLES_SQL)
 
 
-def _known(con: Any, table: str, keys: Sequence[str]) -> set[str]:
+def _known(store: Any, table: str, keys: Sequence[str]) -> set[str]:
+    """The ``keys`` already in ``table`` (``collect_keys`` or ``collect_rejects``)."""
     if not keys:
         return set()
-    view = f"k_{uuid.uuid4().hex[:12]}"
-    con.register(view, pa.table({"key": pa.array(list(keys), type=pa.string())}))
-    try:
-        rows = con.execute(f"SELECT t.key FROM {table} t SEMI JOIN {view} v ON t.key = v.key")
-        return {r[0] for r in rows.fetchall()}
-    finally:
-        con.unregister(view)
+    unique = sorted(set(keys))
+    hit = store.existing_keys(table, pa.table({"key": pa.array(unique, type=pa.string())}))
+    return {unique[int(i)] for i in hit}
 
 
 def _reject_row(msg: Received, reason: str) -> dict[str, Any]:
@@ -85,18 +84,44 @@ def _reject_row(msg: Received, reason: str) -> dict[str, Any]:
     }
 
 
-def _insert(con: Any, table: str, rows: list[dict[str, Any]], extra: str = "") -> None:
+def _insert(con: Any, table: str, rows: list[dict[str, Any]], *, skip_stored: bool = False) -> None:
+    """
+    Append ``rows`` to ``table`` in the transaction open on ``con`` (the store's DuckDB
+    connection, or its PostgreSQL one, which copies them with ``COPY``); ``skip_stored`` leaves
+    out rows whose key is already stored.
+    """
     if not rows:
         return
-    view = f"r_{uuid.uuid4().hex[:12]}"
     cols = list(rows[0])
-    data = {c: [r[c] for r in rows] for c in cols}
-    con.register(view, pa.table(data))
+    data = pa.table({c: [r[c] for r in rows] for c in cols})
+    if hasattr(con, "copy_rows"):  # sensors.storage.postgres.PgConnection
+        con.copy_rows(table, data, skip_stored=skip_stored)
+        return
+    view = f"r_{uuid.uuid4().hex[:12]}"
+    con.register(view, data)
     try:
         names = ", ".join(cols)
-        con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {view} {extra}")
+        extra = " ON CONFLICT DO NOTHING" if skip_stored else ""
+        con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {view}{extra}")
     finally:
         con.unregister(view)
+
+
+@contextlib.contextmanager
+def _transaction(store: Any) -> Iterator[Any]:
+    """One transaction on the store (either backend); yields the connection to write on."""
+    if getattr(store, "backend", "duckdb") == "postgresql":
+        with store.transaction() as con:
+            yield con
+        return
+    con = store.con
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def commit_batch(
@@ -140,7 +165,6 @@ def commit_batch(
     from sensors.ingest import ingest_records
 
     ensure_tables(store)
-    con = store.con
     report = BatchReport(messages=len(messages))
     rejects: dict[str, dict[str, Any]] = {r["key"]: r for r in refused}
     decoded: list[tuple[Received, list[Part]]] = []
@@ -150,8 +174,8 @@ def commit_batch(
         except MessageError as exc:
             row = _reject_row(msg, str(exc))
             rejects.setdefault(row["key"], row)
-    known = _known(con, "collect_keys", [p.key for _, parts in decoded for p in parts])
-    known_rejects = _known(con, "collect_rejects", list(rejects))
+    known = _known(store, "collect_keys", [p.key for _, parts in decoded for p in parts])
+    known_rejects = _known(store, "collect_rejects", list(rejects))
     reject_rows = [r for k, r in rejects.items() if k not in known_rejects]
     # merge the new parts into records, in arrival order
     records: list[dict[str, Any]] = []
@@ -177,7 +201,7 @@ def commit_batch(
 
     def write_keys(con: Any, file_id: int) -> None:
         _insert(con, "collect_keys", [{**k, "file_id": file_id} for k in key_rows])
-        _insert(con, "collect_rejects", reject_rows, "ON CONFLICT DO NOTHING")
+        _insert(con, "collect_rejects", reject_rows, skip_stored=True)
 
     report.rejected = len(reject_rows)
     if records:
@@ -200,13 +224,8 @@ def commit_batch(
         report.quarantined = res.quarantined
         report.notes = list(res.messages)
     elif reject_rows:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            _insert(con, "collect_rejects", reject_rows, "ON CONFLICT DO NOTHING")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        with _transaction(store) as con:
+            _insert(con, "collect_rejects", reject_rows, skip_stored=True)
     return report
 
 

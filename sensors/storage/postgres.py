@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import io
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -161,6 +162,31 @@ class PgConnection:
                 cur.execute(sql.encode("utf-8"))
             return PgResult(self._store, cur)
 
+    def copy_rows(self, table: str, rows: pa.Table, *, skip_stored: bool = False) -> None:
+        """
+        Append ``rows`` (columns named as in ``table``) with ``COPY``, in the transaction open
+        on this connection (an ``on_write`` callback, :meth:`PostgresStore.transaction`).
+
+        Parameters
+        ----------
+        skip_stored
+            Leave out rows whose key is already in ``table`` (``ON CONFLICT DO NOTHING``; the
+            rows are copied into a temporary table first, dropped at commit).
+        """
+        if not rows.num_rows:
+            return
+        with self._store._errors(), self.pg.cursor() as cur:
+            if not skip_stored:
+                _copy(cur, table, rows)
+                return
+            stage = f"_stage_{uuid.uuid4().hex[:12]}"
+            cur.execute(f"CREATE TEMP TABLE {stage} (LIKE {table}) ON COMMIT DROP")
+            _copy(cur, stage, rows)
+            cols = ", ".join(rows.column_names)
+            cur.execute(
+                f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage} ON CONFLICT DO NOTHING"
+            )
+
     def close(self) -> None:
         """Close the connection."""
         self.pg.close()
@@ -245,6 +271,16 @@ class PostgresStore(Store):
         # a store dropped without close() closes its connection quietly, as a DuckDB one does
         with contextlib.suppress(Exception):
             self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[PgConnection]:
+        """
+        One transaction on the store's connection: committed when the block ends, rolled back
+        when it raises; a lost server raises :class:`StoreError` (nothing of it kept).
+        """
+        con = self.con
+        with self._errors(), con.pg.transaction():
+            yield con
 
     @contextlib.contextmanager
     def _errors(self) -> Iterator[None]:

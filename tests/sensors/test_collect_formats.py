@@ -1,4 +1,7 @@
-"""Message formats, idempotency keys and the exactly-once micro-batch, without a broker."""
+"""
+Message formats, idempotency keys and the exactly-once micro-batch, without a broker; the
+batches are committed to both store backends (``store_url``).
+"""
 
 from __future__ import annotations
 
@@ -54,7 +57,7 @@ def test_ttn_uplink_mapped_by_the_default_mapping() -> None:
         decode("ttn", "thermal", "x", _ttn("kaiteki-node-01", {"battery": 3.3}), mapping)
 
 
-def test_sensorthings_observations_merge_into_one_row(tmp_path: Path) -> None:
+def test_sensorthings_observations_merge_into_one_row(store_url: str) -> None:
     topic = "v1.1/Datastreams({})/Observations"
     msgs = [
         Received(topic.format(1), b'{"phenomenonTime": "2026-07-01T05:00:00Z", "result": 25.0}', now_utc()),
@@ -62,7 +65,7 @@ def test_sensorthings_observations_merge_into_one_row(tmp_path: Path) -> None:
         Received(topic.format(9), b'{"phenomenonTime": "2026-07-01T05:00:00Z", "result": 1}', now_utc()),
         Received("v1.1/Things(1)", b'{"phenomenonTime": "2026-07-01T05:00:00Z", "result": 1}', now_utc()),
     ]  # fmt: skip
-    with Store(tmp_path / "s.duckdb") as store:
+    with Store(store_url) as store:
         rep = commit_batch(store, msgs, kind="thermal", fmt="sensorthings", mapping=STA_MAPPING)
         rows = store.readings()
         q = collector_quarantine(store)
@@ -83,23 +86,33 @@ def test_mapping_file_errors(tmp_path: Path) -> None:
         decode("sensorthings", "thermal", "t", b"{}", None)
 
 
-def test_redelivered_batch_adds_nothing(tmp_path: Path) -> None:
+def test_redelivered_batch_adds_nothing(store_url: str) -> None:
     """A batch committed, then delivered again (the acknowledgement was lost) and mixed with
-    new messages: only the new readings are stored; republished rejects are not doubled."""
+    new messages: only the new readings are stored; republished rejects are not doubled, also
+    when a batch holds nothing but rejects."""
     first = [Received("k/t", reading(i, "D1"), now_utc()) for i in range(50)]
     first.append(Received("k/t", b"{not json", now_utc()))
     again = first + [Received("k/t", reading(i, "D1"), now_utc()) for i in range(50, 60)]
-    with Store(tmp_path / "s.duckdb") as store:
+    bad = [Received("k/t", b"{not json", now_utc()), Received("k/u", b"\x00\x01binary", now_utc())]
+    with Store(store_url) as store:
         a = commit_batch(store, first, kind="thermal", fmt="kaiteki")
         b = commit_batch(store, again, kind="thermal", fmt="kaiteki")
+        c = commit_batch(store, bad, kind="thermal", fmt="kaiteki")
+        d = commit_batch(store, bad, kind="thermal", fmt="kaiteki")
         n = store.con.execute("SELECT count(*) FROM readings").fetchone()
+        keys = store.con.execute("SELECT count(*), count(DISTINCT file_id) FROM collect_keys")
+        keys_row = keys.fetchone()
         rejects = store.con.execute("SELECT count(*) FROM collect_rejects").fetchone()
+        q = collector_quarantine(store)
     assert (a.stored, a.rejected) == (50, 1)
     assert (b.stored, b.duplicates, b.rejected) == (10, 50, 0)
-    assert n == (60,) and rejects == (1,)
+    assert (c.stored, c.rejected, c.file_id) == (0, 1, None)  # "{not json" was refused before
+    assert (d.stored, d.rejected) == (0, 0)
+    assert n == (60,) and keys_row == (60, 2) and rejects == (2,)
+    assert sorted(q["topic"]) == ["k/t", "k/u"] and q["reason"].str.contains("JSON").all()
 
 
-def test_batch_without_a_required_field_anywhere_is_still_stored(tmp_path: Path) -> None:
+def test_batch_without_a_required_field_anywhere_is_still_stored(store_url: str) -> None:
     """Readings that all lack globe temperature are stored (flagged), not refused as a file
     without a column would be."""
     msgs = [
@@ -107,6 +120,6 @@ def test_batch_without_a_required_field_anywhere_is_still_stored(tmp_path: Path)
                                     if k != "globe_temp_c"}).encode(), now_utc())
         for i in range(5)
     ]  # fmt: skip
-    with Store(tmp_path / "s.duckdb") as store:
+    with Store(store_url) as store:
         rep = commit_batch(store, msgs, kind="thermal", fmt="kaiteki")
     assert rep.stored == 5 and rep.flagged == 5

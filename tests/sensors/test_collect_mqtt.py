@@ -3,7 +3,8 @@ The MQTT collector against real Mosquitto brokers: readings stored with QC, malf
 quarantined, kill -9 campaign (no loss, no duplicates), broker restart mid-stream.
 
 Each test starts a broker of its own on a free loopback port (``mosquitto -c conf``, persistence
-on), or uses the machine's broker on 127.0.0.1:1883 with a topic of its own.
+on), or uses the machine's broker on 127.0.0.1:1883 with a topic of its own. The storing and
+quarantine tests run on both store backends (``store_url``: a DuckDB file, a PostgreSQL schema).
 """
 
 from __future__ import annotations
@@ -34,24 +35,25 @@ KAITEKI_COLLECT = [
 ]  # fmt: skip
 
 
-def _env(tmp: Path) -> dict[str, str]:
+def _env(tmp: Path, store: str | None = None) -> dict[str, str]:
     return {
         **os.environ,
-        "KAITEKI_STORE": str(tmp / "store.duckdb"),
+        "KAITEKI_STORE": store or str(tmp / "store.duckdb"),
         "KAITEKI_CACHE_DIR": str(tmp / "cache"),
         "KAITEKI_STORE_WAIT_S": "20",
     }
 
 
 def _collector(
-    tmp: Path, url: str, topic: str, *extra: str, client_id: str = "c1", log: str = "log"
-) -> tuple[subprocess.Popen[str], Path]:
+    tmp: Path, url: str, topic: str, *extra: str, client_id: str = "c1", log: str = "log",
+    store: str | None = None,
+) -> tuple[subprocess.Popen[str], Path]:  # fmt: skip
     err = tmp / f"{log}.err"
     with err.open("w") as err_file:  # the child keeps its own descriptor
         proc = subprocess.Popen(
             [*KAITEKI_COLLECT, "collect", "mqtt", "--broker", url, "--topic", topic, "--no-area",
              "--client-id", client_id, "--json", *extra],
-            env=_env(tmp), stdout=subprocess.PIPE, stderr=err_file, text=True,
+            env=_env(tmp, store), stdout=subprocess.PIPE, stderr=err_file, text=True,
         )  # fmt: skip
     return proc, err
 
@@ -104,7 +106,7 @@ def _system_broker_port() -> int | None:
         return None
 
 
-def test_thousand_readings_stored_with_qc(tmp_path: Path) -> None:
+def test_thousand_readings_stored_with_qc(tmp_path: Path, store_url: str) -> None:
     """1,000 readings published to the broker are stored once each, with their QC flags."""
     topic = f"kaiteki-test/{uuid.uuid4().hex[:8]}/thermal"
     port = _system_broker_port()
@@ -115,7 +117,7 @@ def test_thousand_readings_stored_with_qc(tmp_path: Path) -> None:
     try:
         proc, err = _collector(
             tmp_path, f"mqtt://127.0.0.1:{port}", f"{topic}/#", "--max-messages", "1000",
-            client_id=f"kaiteki-test-{uuid.uuid4().hex[:8]}",
+            client_id=f"kaiteki-test-{uuid.uuid4().hex[:8]}", store=store_url,
         )  # fmt: skip
         _wait_text(err, "subscribed", proc)
         # 995 plausible readings of 5 sensors, and 5 with a value out of range (flagged)
@@ -132,7 +134,7 @@ def test_thousand_readings_stored_with_qc(tmp_path: Path) -> None:
     finally:
         if ctx is not None:
             ctx.__exit__(None, None, None)
-    with Store(tmp_path / "store.duckdb", read_only=True) as s:
+    with Store(store_url, read_only=True) as s:
         rows = s.readings()
         keys = s.query("SELECT count(*) AS n, count(DISTINCT key) AS k FROM collect_keys")
     assert len(rows) == 1000
@@ -149,7 +151,7 @@ def test_thousand_readings_stored_with_qc(tmp_path: Path) -> None:
 
     app = FastAPI()
     sta.install(app)
-    app.dependency_overrides[get_settings] = lambda: Settings(store=tmp_path / "store.duckdb")
+    app.dependency_overrides[get_settings] = lambda: Settings(store=Path(store_url))
     with TestClient(app) as client:
         streams = client.get("/sta/v1.1/Datastreams", params={"$top": "100"}).json()["value"]
         air = next(d for d in streams if d["name"] == "T9 air_temp_c")
@@ -200,25 +202,28 @@ def _malformed(topic: str) -> list[tuple[str, bytes, str]]:
         bad.append((topic, rec(**{field: [1, 2]}), "holds a list"))
     bad.append((topic, rec(sensor="S02"), "twice"))
     # rows the ingest QC quarantines (same checks as file ingest)
-    for i, kw in enumerate((
+    changes: tuple[dict[str, Any], ...] = (
         {"air_temp_c": "warm"}, {"rel_humidity_pct": "high"}, {"wind_speed_m_s": "calm"},
         {"time": "not a time"}, {"time": "yesterday"}, {"time": "1800-01-01T00:00:00+09:00"},
         {"time": "2999-01-01T00:00:00+09:00"}, {"sensor_id": None}, {"time": None},
         {"sensor_id": "\ud800bad"}, {"sensor_id": "x" * 40_000}, {"level": 99999999999},
         {"level": "ground"}, {"time": "2026-06-01T00:00:00+25:00"}, {"lat": "north"},
         {"time": ""}, {"sensor_id": ""},
-    )):  # fmt: skip
+    )  # fmt: skip
+    for i, kw in enumerate(changes):
         body = json.dumps({**ok, "time": f"2026-06-02T00:{i:02d}:00+09:00", **kw}).encode()
         bad.append((topic, body, ""))
     # unknown datastream / device in the other formats: see test_collect_formats
     for minute, value in ((50, True), (51, "1e999")):
-        body = {**ok, "time": f"2026-06-02T00:{minute}:00+09:00", "air_temp_c": value}
-        bad.append((topic, json.dumps(body).encode(), ""))
+        changed = {**ok, "time": f"2026-06-02T00:{minute}:00+09:00", "air_temp_c": value}
+        bad.append((topic, json.dumps(changed).encode(), ""))
     bad.append((topic, b'{"time": "\\ud800"}', ""))
     return bad
 
 
-def test_malformed_messages_quarantined_collector_keeps_running(tmp_path: Path) -> None:
+def test_malformed_messages_quarantined_collector_keeps_running(
+    tmp_path: Path, store_url: str
+) -> None:
     """≥ 50 malformed messages: each quarantined with topic, payload digest and reason; the
     good messages around them are stored and the collector exits 0."""
     import hashlib
@@ -231,7 +236,7 @@ def test_malformed_messages_quarantined_collector_keeps_running(tmp_path: Path) 
         total = len(bad) + len(good)
         proc, err = _collector(
             tmp_path, b.url, "kaiteki/thermal/#", "--max-messages", str(total),
-            "--batch-size", "16",
+            "--batch-size", "16", store=store_url,
         )  # fmt: skip
         _wait_text(err, "subscribed", proc)
         mixed: list[bytes] = []
@@ -246,7 +251,7 @@ def test_malformed_messages_quarantined_collector_keeps_running(tmp_path: Path) 
     assert totals["messages"] == total
     from sensors.collect import collector_quarantine
 
-    with Store(tmp_path / "store.duckdb", read_only=True) as s:
+    with Store(store_url, read_only=True) as s:
         stored = s.readings()
         q = collector_quarantine(s)
     assert sorted(stored["sensor_id"].unique()) == ["G1"] and len(stored) == 20
