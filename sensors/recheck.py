@@ -11,15 +11,21 @@ the flags that depend on the registry for exactly those readings: ``unregistered
 from the reading itself and is kept. The files' ``flagged`` counts are recounted.
 
 The run is idempotent (a second run finds nothing to change) and audited: one JSON line per
-run that changed anything, in ``<store>.audit.jsonl`` beside the store file (when, who, and per
-sensor the rows changed with the flags before and after).
+run that changed anything (when, who, the store, and per sensor the rows changed with the flags
+before and after), in ``<store>.audit.jsonl`` beside a DuckDB store file; for a PostgreSQL store
+in ``<database>-<digest>.audit.jsonl`` in the audit folder (default: the current folder), the
+digest telling apart stores of the same name (:func:`audit_path`). It runs on both backends, in
+one transaction.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import getpass
+import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,13 +56,64 @@ class RecheckResult:
         return {**asdict(self), "rows_changed": self.rows_changed}
 
 
-def audit_path(store_path: str | Path) -> Path:
-    """Where the recheck audit of the store at ``store_path`` is appended."""
-    p = Path(store_path)
-    return p.with_name(p.name + ".audit.jsonl")
+def audit_path(store_path: str | Path, audit_dir: str | Path | None = None) -> Path:
+    """
+    Where the recheck audit of the store at ``store_path`` is appended: beside a DuckDB file;
+    for a PostgreSQL URL, ``<database>-<digest>.audit.jsonl`` in ``audit_dir`` (default: the
+    current folder), the digest (of user, host, port, database and options) telling apart servers and
+    schemas holding a database of the same name.
+
+    Examples
+    --------
+    >>> audit_path("var/kaiteki.duckdb").as_posix()
+    'var/kaiteki.duckdb.audit.jsonl'
+    >>> audit_path("postgresql://postgres@db:5432/kaiteki", "/srv").name
+    'kaiteki-0895dd72.audit.jsonl'
+    """
+    from sensors.store import is_postgres_url, store_url
+
+    if not is_postgres_url(store_path):
+        p = Path(store_path)
+        return p.with_name(p.name + ".audit.jsonl")
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(store_url(store_path))
+    database = parts.path.strip("/") or "postgres"
+    where = f"{parts.username}@{parts.hostname}:{parts.port}/{database}?{parts.query}"
+    digest = hashlib.sha256(where.encode("utf-8")).hexdigest()[:8]
+    folder = Path.cwd() if audit_dir is None else Path(audit_dir)
+    return folder / f"{database}-{digest}.audit.jsonl"
 
 
-def recheck_registry(store: Any, area_wgs84: Any = None, *, dry_run: bool = False) -> RecheckResult:
+@contextlib.contextmanager
+def _transaction(store: Any, *, keep: bool) -> Iterator[Any]:
+    """One transaction on the store (either backend), committed when ``keep``, else rolled
+    back; yields the connection to run the statements on."""
+    if getattr(store, "backend", "duckdb") == "postgresql":
+        import psycopg
+
+        with store.transaction() as con:
+            yield con
+            if not keep:
+                raise psycopg.Rollback()
+        return
+    con = store.con
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT" if keep else "ROLLBACK")
+
+
+def recheck_registry(
+    store: Any,
+    area_wgs84: Any = None,
+    *,
+    dry_run: bool = False,
+    audit_dir: str | Path | None = None,
+) -> RecheckResult:
     """
     Recompute the registry-dependent flags of readings flagged ``unregistered`` whose sensor
     is now in the registry.
@@ -64,26 +121,24 @@ def recheck_registry(store: Any, area_wgs84: Any = None, *, dry_run: bool = Fals
     Parameters
     ----------
     store
-        A writable :class:`sensors.store.Store` (DuckDB).
+        A writable :class:`sensors.store.Store` (DuckDB or PostgreSQL).
     area_wgs84
         The planning area plus buffer (shapely, lon/lat) for ``outside_area``; None skips it.
     dry_run
         Count what would change without writing.
+    audit_dir
+        Folder of the audit file of a PostgreSQL store (default: the current folder); see
+        :func:`audit_path`.
 
     Raises
     ------
     StoreError
-        The store is read-only, or is not the DuckDB backend.
+        The store is read-only.
     """
     import pandas as pd
 
     from sensors.qc import area_flags
 
-    if getattr(store, "backend", "duckdb") != "duckdb":
-        raise StoreError(
-            f"kaiteki ingest recheck runs on the DuckDB store; this one is {store.backend}. "
-            "Re-ingest the affected files on PostgreSQL instead."
-        )
     if getattr(store, "read_only", False) and not dry_run:
         raise StoreError("the store is open read-only; open it for writing to recheck.")
     unreg = int(QCFlag.UNREGISTERED)
@@ -97,10 +152,10 @@ def recheck_registry(store: Any, area_wgs84: Any = None, *, dry_run: bool = Fals
     if found.empty:
         return result
     keep = 0xFFFFFFFF ^ int(REGISTRY_BITS)
-    con = store.con
+    # qc_flags is UINTEGER in DuckDB, BIGINT (>= 0) in PostgreSQL
+    flags_type = "BIGINT" if getattr(store, "backend", "duckdb") == "postgresql" else "UINTEGER"
     files: set[int] = set()
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with _transaction(store, keep=not dry_run) as con:
         for r in found.itertuples():
             outside = int(area_flags([r.lon], [r.lat], area_wgs84)[0])
             installed = None if pd.isna(r.installed_us) else int(r.installed_us)
@@ -112,7 +167,8 @@ def recheck_registry(store: Any, area_wgs84: Any = None, *, dry_run: bool = Fals
             )
             where = f"sensor_id = ? AND (qc_flags & {unreg}) <> 0"
             before = con.execute(
-                f"SELECT qc_flags, count(*) FROM readings WHERE {where} GROUP BY qc_flags",
+                f"SELECT qc_flags, count(*) FROM readings WHERE {where} GROUP BY qc_flags "
+                "ORDER BY qc_flags",
                 [r.sensor_id],
             ).fetchall()
             files.update(
@@ -121,9 +177,9 @@ def recheck_registry(store: Any, area_wgs84: Any = None, *, dry_run: bool = Fals
                     f"SELECT DISTINCT file_id FROM readings WHERE {where}", [r.sensor_id]
                 ).fetchall()
             )
-            expr = f"CAST((qc_flags & {keep}) | {new_bits} | {outside} AS UINTEGER)"
+            expr = f"CAST((qc_flags & {keep}) | {new_bits} | {outside} AS {flags_type})"
             after = con.execute(
-                f"SELECT {expr} AS f, count(*) FROM readings WHERE {where} GROUP BY f",
+                f"SELECT {expr} AS f, count(*) FROM readings WHERE {where} GROUP BY f ORDER BY f",
                 [r.sensor_id],
             ).fetchall()
             if not dry_run:
@@ -145,20 +201,27 @@ def recheck_registry(store: Any, area_wgs84: Any = None, *, dry_run: bool = Fals
                     "AND qc_flags <> 0) WHERE file_id = ?",
                     [fid, fid],
                 )
-        con.execute("ROLLBACK" if dry_run else "COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     result.files_recounted = sorted(files)
     if not dry_run and store.path != ":memory:":
-        path = audit_path(store.path)
+        path = audit_path(store.path, audit_dir)
+        path.parent.mkdir(parents=True, exist_ok=True)
         entry = {
             "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "who": getpass.getuser(),
             "action": "recheck_registry",
+            "store": _shown(store),
             **result.as_dict(),
         }
         with path.open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
         result.audit_path = str(path)
     return result
+
+
+def _shown(store: Any) -> str:
+    """The store as the audit names it (a PostgreSQL URL without its password)."""
+    if getattr(store, "backend", "duckdb") == "postgresql":
+        from sensors.storage.postgres import _safe_url
+
+        return _safe_url(store.path)
+    return str(store.path)

@@ -1,4 +1,7 @@
-"""``kaiteki ingest recheck``: registry-dependent flags recomputed after the registry changes."""
+"""
+``kaiteki ingest recheck``: registry-dependent flags recomputed after the registry changes, on
+both store backends.
+"""
 
 from __future__ import annotations
 
@@ -41,7 +44,10 @@ def _flags(store: Store) -> dict[tuple[str, str], int]:
     }
 
 
-def test_recheck_after_registering_the_sensors(store_url: str, tmp_path: Path) -> None:
+def test_recheck_after_registering_the_sensors(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # a PostgreSQL store's audit goes to the current folder
     (tmp_path / "r.csv").write_text(READINGS)
     (tmp_path / "reg.csv").write_text(REGISTRY)
     with Store(store_url) as store:
@@ -51,11 +57,6 @@ def test_recheck_after_registering_the_sensors(store_url: str, tmp_path: Path) -
         flagged_before = int(store.query("SELECT flagged FROM files")["flagged"][0])
         assert flagged_before == 5
         ingest_file(store, "sensors", tmp_path / "reg.csv")
-        if store.backend == "postgresql":
-            with pytest.raises(StoreError, match="runs on the DuckDB store"):
-                recheck_registry(store, AREA)
-            assert _flags(store) == before  # refused before anything was written
-            return
         dry = recheck_registry(store, AREA, dry_run=True)
         assert dry.rows_changed == 4 and _flags(store) == before  # nothing written
         result = recheck_registry(store, AREA)
@@ -81,8 +82,50 @@ def test_recheck_after_registering_the_sensors(store_url: str, tmp_path: Path) -
     assert len(lines) == 1
     entry = json.loads(lines[0])
     assert entry["action"] == "recheck_registry" and entry["rows_changed"] == 4
+    assert audit_path(store_url).parent.resolve() == tmp_path.resolve()
     assert entry["sensors"][0]["flags_before"] == {"unregistered": 2, "missing|unregistered": 1}
     assert len(audit_path(store_url).read_text().splitlines()) == 1
+
+
+def test_recheck_rolls_back_a_failed_run(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run that fails half-way (the second sensor's area test; the first sensor's rows are
+    already updated in the transaction) keeps nothing and audits nothing."""
+    import sensors.qc
+
+    (tmp_path / "r.csv").write_text(READINGS)
+    (tmp_path / "reg.csv").write_text(REGISTRY)
+    real = sensors.qc.area_flags
+    calls: list[int] = []
+
+    def failing_second(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) > 1:
+            raise RuntimeError("area lost")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    with Store(store_url) as store:
+        ingest_file(store, "thermal", tmp_path / "r.csv")
+        ingest_file(store, "sensors", tmp_path / "reg.csv")
+        before = _flags(store)
+        monkeypatch.setattr(sensors.qc, "area_flags", failing_second)
+        with pytest.raises(RuntimeError, match="area lost"):
+            recheck_registry(store, AREA, audit_dir=tmp_path)
+        assert len(calls) == 2
+        assert _flags(store) == before
+        flagged = store.query("SELECT flagged FROM files WHERE kind = 'thermal'")["flagged"]
+        assert int(flagged[0]) == 5
+    assert not list(tmp_path.glob("*.audit.jsonl"))
+
+
+def test_postgresql_audit_path_names_the_database() -> None:
+    a = audit_path("postgresql://postgres@db:5432/kaiteki", "/srv")
+    b = audit_path("postgresql://postgres:secret@db:5432/kaiteki", "/srv")
+    c = audit_path("postgresql://postgres@other:5432/kaiteki", "/srv")
+    assert a.parent == Path("/srv") and a.name.startswith("kaiteki-") and a.suffix == ".jsonl"
+    assert a == b  # the password is not part of the name
+    assert a != c
 
 
 def test_recheck_refuses_a_read_only_store(tmp_path: Path) -> None:
@@ -94,7 +137,7 @@ def test_recheck_refuses_a_read_only_store(tmp_path: Path) -> None:
 
 
 def test_cli_recheck_prints_a_table_and_json(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from typer.testing import CliRunner
 
@@ -103,10 +146,11 @@ def test_cli_recheck_prints_a_table_and_json(
 
     (tmp_path / "r.csv").write_text(READINGS)
     (tmp_path / "reg.csv").write_text(REGISTRY)
-    with Store(tmp_path / "s.duckdb") as store:
+    with Store(store_url) as store:
         ingest_file(store, "thermal", tmp_path / "r.csv")
         ingest_file(store, "sensors", tmp_path / "reg.csv")
-    monkeypatch.setenv("KAITEKI_STORE", str(tmp_path / "s.duckdb"))
+    monkeypatch.setenv("KAITEKI_STORE", store_url)
+    monkeypatch.chdir(tmp_path)
     get_settings.cache_clear()
     try:
         runner = CliRunner()
@@ -114,6 +158,7 @@ def test_cli_recheck_prints_a_table_and_json(
         assert res.exit_code == 0, res.output
         body = json.loads(res.stdout)
         assert body["rows_changed"] == 4 and body["audit_path"].endswith(".audit.jsonl")
+        assert Path(body["audit_path"]).is_file()
         res = runner.invoke(app, ["ingest", "recheck", "--no-area", "--csv"])
         assert res.exit_code == 0, res.output
         assert res.stdout.splitlines() == ["sensor_id,rows,flags_before,flags_after"]
