@@ -124,9 +124,10 @@ def _ingest_dir(folder: Path, only: str | None = None) -> None:
 
 
 def _field_exists(cache_dir: Path, year: int) -> bool:
-    from sensors.fieldstore import field_path
+    """Whether the field of ``year`` is built, as NetCDF or as Zarr (``--engine dask``)."""
+    from sensors.fieldstore import built_path
 
-    return field_path(cache_dir, year).exists()
+    return built_path(cache_dir, year).exists()
 
 
 def register(app: typer.Typer) -> None:
