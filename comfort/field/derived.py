@@ -12,12 +12,26 @@ import numpy as np
 import numpy.typing as npt
 
 from comfort import indices
+from comfort.field.compiled import wbgt_from_mrt
 
 #: Value of ``utci_category`` where UTCI is undefined (:data:`comfort.indices.MISSING_CODE`).
 CATEGORY_FILL = int(indices.MISSING_CODE)
 
 #: Diameter (m) of the globe whose temperature WBGT is defined for (the standard 0.15 m globe).
 WBGT_GLOBE_DIAMETER_M = 0.15
+
+#: Cells (hours × targets) the indices are computed on at a time: their numpy temporaries
+#: stay in the processor's cache (about twice as fast as whole blocks, same numbers).
+PIECE_CELLS = 16384
+
+#: Names and dtypes of the indices :func:`indices_into` fills.
+INDEX_DTYPES: dict[str, type] = {
+    "utci_c": np.float32,
+    "utci_category": np.int8,
+    "comfort": np.float32,
+    "wind_chill_c": np.float32,
+    "wbgt_c": np.float32,
+}
 
 
 def _wind_factor_to_10m(height_m: npt.ArrayLike) -> npt.NDArray[np.float64]:
@@ -98,7 +112,46 @@ def _wbgt(values: dict[str, npt.NDArray[Any]]) -> npt.NDArray[np.float32]:
     ok = np.isfinite(air) & np.isfinite(mrt) & np.isfinite(wind) & np.isfinite(rh)
     if not ok.any():
         return out
-    a, v = air[ok], wind[ok]
-    globe = indices.globe_temperature(mrt[ok], a, v, WBGT_GLOBE_DIAMETER_M)
-    out[ok] = indices.wbgt_outdoor(a, globe, rh[ok], v).astype(np.float32)
+    # comfort.indices.globe_temperature and wbgt_outdoor, compiled (the same numbers)
+    out[ok] = wbgt_from_mrt(air[ok], mrt[ok], rh[ok], wind[ok], WBGT_GLOBE_DIAMETER_M)
     return out
+
+
+def indices_into(
+    values: dict[str, npt.NDArray[np.float64]],
+    height_m: float,
+    out: dict[str, npt.NDArray[Any]],
+    piece_cells: int = PIECE_CELLS,
+) -> None:
+    """
+    UTCI, its category, comfort, wind chill and WBGT of ``(hours, targets)`` field variables.
+
+    Fills the :data:`INDEX_DTYPES` arrays of ``out`` (same shape as the values) a few rows at a
+    time (about ``piece_cells`` cells), so the temporaries of the index formulas stay in the
+    processor's cache; every formula is elementwise, so the numbers are those of whole blocks.
+
+    Parameters
+    ----------
+    values
+        The :data:`~comfort.field.VARIABLES` as ``(hours, targets)`` float64 arrays, wind at
+        ``height_m``.
+    height_m
+        Height (m) of the field's wind.
+    out
+        Preallocated outputs, filled in place: ``utci_c`` (°C), ``utci_category``,
+        ``comfort``, ``wind_chill_c`` (°C), ``wbgt_c`` (°C).
+    piece_cells
+        Cells per piece.
+    """
+    first = next(iter(values.values()))
+    n_t, n_tg = first.shape
+    step = max(1, piece_cells // max(n_tg, 1))
+    for r0 in range(0, n_t, step):
+        rows = slice(r0, min(r0 + step, n_t))
+        piece = {name: arr[rows] for name, arr in values.items()}
+        utci = _utci(piece, height_m)
+        out["utci_c"][rows] = utci
+        out["utci_category"][rows] = _categories(utci)
+        out["comfort"][rows] = _comfort(utci)
+        out["wind_chill_c"][rows] = _wind_chill(piece, height_m)
+        out["wbgt_c"][rows] = _wbgt(piece)

@@ -26,7 +26,7 @@ from comfort.field.config import (
     VARIABLES,
     FieldConfig,
 )
-from comfort.field.derived import CATEGORY_FILL, _categories, _comfort, _utci, _wbgt, _wind_chill
+from comfort.field.derived import CATEGORY_FILL, INDEX_DTYPES, indices_into
 from comfort.field.observations import SensorArrays, sensor_arrays
 from comfort.field.qc import as_flags
 from comfort.field.regression import (
@@ -122,28 +122,45 @@ class FieldModel:
             float32 except the category.
         """
         t1 = len(self.times) if t1 is None else min(t1, len(self.times))
-        n_t = t1 - t0
+        n_t = max(t1 - t0, 0)
         n_tg = len(self.edges) + len(self.places)
-        vals = {v: np.full((n_t, n_tg), np.nan) for v in VARIABLES}
-        se = {v: np.full((n_t, n_tg), np.nan) for v in SE_VARIABLES}
-        for g in self.groups.values():
-            if g.target_idx.size == 0:
-                continue
-            for var in VARIABLES:
-                vals[var][:, g.target_idx] = _predict_group(g, var, t0, t1, _CLIP[var])
-            for var in SE_VARIABLES:
+        # one group covering every target in order (a city of streets): no scatter needed
+        whole = [
+            g
+            for g in self.groups.values()
+            if g.target_idx.size == n_tg and np.array_equal(g.target_idx, np.arange(n_tg))
+        ]
+        vals: dict[str, npt.NDArray[np.float64]] = {}
+        out: dict[str, npt.NDArray[Any]] = {}
+        for var in VARIABLES:
+            if whole:
+                vals[var] = np.ascontiguousarray(
+                    _predict_group(whole[0], var, t0, t1, _CLIP[var]), dtype=np.float64
+                )
+            else:
+                vals[var] = np.full((n_t, n_tg), np.nan)
+                for g in self.groups.values():
+                    if g.target_idx.size:
+                        vals[var][:, g.target_idx] = _predict_group(g, var, t0, t1, _CLIP[var])
+            out[var] = vals[var].astype(np.float32)
+        for name, dtype in INDEX_DTYPES.items():
+            out[name] = np.empty((n_t, n_tg), dtype=dtype)
+        indices_into(vals, self.arrays.reference_height_m, out)
+        del vals
+        for var in SE_VARIABLES:
+            se = np.full((n_t, n_tg), np.nan, dtype=np.float32)
+            for g in self.groups.values():
+                if g.target_idx.size == 0:
+                    continue
                 offsets = g.offsets if g.offsets is not None else g.design_t
                 v = g.error_model[var].variance(t0, t1, g.share[var], offsets)
-                se[var][:, g.target_idx] = np.sqrt(np.maximum(v, 0.0))
-        utci = _utci(vals, self.arrays.reference_height_m)
-        out: dict[str, npt.NDArray[Any]] = {v: vals[v].astype(np.float32) for v in VARIABLES}
-        out["utci_c"] = utci.astype(np.float32)
-        out["utci_category"] = _categories(utci)
-        out["comfort"] = _comfort(utci)
-        out["wind_chill_c"] = _wind_chill(vals, self.arrays.reference_height_m)
-        out["wbgt_c"] = _wbgt(vals)
-        for var in SE_VARIABLES:
-            out[f"{var}_se"] = se[var].astype(np.float32)
+                np.maximum(v, 0.0, out=v)
+                np.sqrt(v, out=v)
+                if whole:
+                    se[:] = v
+                else:
+                    se[:, g.target_idx] = v
+            out[f"{var}_se"] = se
         return out
 
     @property
