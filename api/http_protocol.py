@@ -36,9 +36,10 @@ from typing import Any
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 #: Import string for uvicorn's ``http`` option (``--http`` on its command line).
-HTTP_PROTOCOL = "api.http_protocol:NoDelayH11Protocol"
+HTTP_PROTOCOL = "api.http_protocol:NoDelayHttpToolsProtocol"
 
 #: Import string for uvicorn's ``loop`` option (``--loop`` on its command line).
 EVENT_LOOP = "api.http_protocol:ReusePortEventLoop"
@@ -128,6 +129,61 @@ class NoDelayH11Protocol(H11Protocol):
         super().connection_lost(exc)
 
 
+class NoDelayHttpToolsProtocol(HttpToolsProtocol):
+    """
+    uvicorn's httptools protocol (the C parser of Node's llhttp) with what
+    :class:`NoDelayH11Protocol` adds: ``TCP_NODELAY`` and the header read timeout.
+    """
+
+    header_timeout_s: float | None = None
+    _header_timer: asyncio.TimerHandle | None = None
+
+    def _arm_header_timer(self) -> None:
+        if self.header_timeout_s is None:
+            from api.settings import get_settings
+
+            type(self).header_timeout_s = get_settings().header_timeout_s
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+        assert self.header_timeout_s is not None
+        self._header_timer = self.loop.call_later(self.header_timeout_s, self._header_timeout)
+
+    def _header_timeout(self) -> None:
+        self._header_timer = None
+        if self.transport.is_closing():
+            return
+        if self.cycle is not None and not self.cycle.response_complete:
+            return  # a pipelined request whose headers were read with the previous one
+        self.transport.write(_timeout_response(self.header_timeout_s or 0))
+        self.transport.close()
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        """Set ``TCP_NODELAY``, start the header timer, then hand over to uvicorn."""
+        set_nodelay(transport)
+        super().connection_made(transport)
+        self._arm_header_timer()
+
+    def on_headers_complete(self) -> None:
+        """The headers are in: stop the header timer."""
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+        super().on_headers_complete()
+
+    def on_response_complete(self) -> None:
+        """Restart the header timer for the next request on this connection."""
+        super().on_response_complete()
+        if not self.transport.is_closing():
+            self._arm_header_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """Stop the header timer."""
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+        super().connection_lost(exc)
+
+
 def reuse_port_socket(bound: socket.socket) -> socket.socket:
     """
     A new listening-ready socket on ``bound``'s address with ``SO_REUSEPORT`` set.
@@ -180,7 +236,7 @@ def uvicorn_argv(
     Examples
     --------
     >>> uvicorn_argv("127.0.0.1", 8000)[-6:]
-    ['--http', 'api.http_protocol:NoDelayH11Protocol', '--loop', 'api.http_protocol:ReusePortEventLoop', '--log-level', 'warning']
+    ['--http', 'api.http_protocol:NoDelayHttpToolsProtocol', '--loop', 'api.http_protocol:ReusePortEventLoop', '--log-level', 'warning']
     """
     return [
         sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",

@@ -48,6 +48,10 @@ class _Interrupted(Exception):
     pass
 
 
+#: Methods whose requests normally carry no body (the limiter steps aside when none is declared).
+_BODILESS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 class BodyLimitMiddleware:
     """
     Reject request bodies larger than ``max_bytes`` with 413, and bodies that do not arrive
@@ -86,9 +90,18 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        rid = scope.get("state", {}).get("request_id")
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
+        if (
+            scope.get("method") in _BODILESS
+            and declared is None
+            and b"transfer-encoding" not in headers
+        ):
+            # a read with neither Content-Length nor Transfer-Encoding has no body (RFC 9112
+            # section 6.3): nothing to limit or to time out, and no timer task per request
+            await self.app(scope, receive, send)
+            return
+        rid = scope.get("state", {}).get("request_id")
         if declared is not None:
             try:
                 size = int(declared)

@@ -57,6 +57,25 @@ def edge_names(
     return ja, en
 
 
+#: Per-edge end bearings (:func:`comfort.routing.end_bearings`) of a compiled graph, by ``id``.
+_EDGE_BEARINGS: dict[
+    int, tuple[routing.CompiledGraph, npt.NDArray[np.float64], npt.NDArray[np.float64]]
+] = {}
+
+
+def edge_bearings(
+    cg: routing.CompiledGraph,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """The bearing of the first and last 15 m of every directed edge of ``cg`` (degrees)."""
+    hit = _EDGE_BEARINGS.get(id(cg))
+    if hit is not None and hit[0] is cg:
+        return hit[1], hit[2]
+    start, end = routing.end_bearings(cg.coords, cg.coord_ptr)
+    _EDGE_BEARINGS.clear()
+    _EDGE_BEARINGS[id(cg)] = (cg, start, end)
+    return start, end
+
+
 def segment_names(res: Resources, lang: str) -> dict[int, str]:
     """Each segment's street or walkway name in ``lang`` (map tooltips), by ``segment_id``."""
     cg = res.compiled()
@@ -65,17 +84,26 @@ def segment_names(res: Resources, lang: str) -> dict[int, str]:
     return {int(sid): str(n) for sid, n in zip(cg.segment_id, names, strict=True)}
 
 
+def _stress_group(name: str) -> str:
+    level = comfort_level(name)
+    return "no_stress" if level == "comfortable" else ("cold" if "cold" in level else "heat")
+
+
+#: The stress group (cold, heat, no_stress) and the comfort level (comfort.advice) of each
+#: UTCI category, worked out once: a route card reads them for every category.
+_GROUP = {name: _stress_group(name) for name in CATEGORY_KEYS}
+_LEVEL = {name: comfort_level(name) for name in CATEGORY_KEYS}
+
+
 def _stress_minutes(utci_minutes: dict[str, float] | None) -> dict[str, float] | None:
     """Minutes in cold stress, in heat stress and without thermal stress (min)."""
     if utci_minutes is None:
         return None
     out = {"cold": 0.0, "heat": 0.0, "no_stress": 0.0}
     for name, minutes in utci_minutes.items():
-        if name not in CATEGORY_KEYS:
-            continue
-        level = comfort_level(name)
-        group = "no_stress" if level == "comfortable" else ("cold" if "cold" in level else "heat")
-        out[group] += minutes
+        group = _GROUP.get(name)
+        if group is not None:
+            out[group] += minutes
     return {k: round(v, 1) for k, v in out.items()}
 
 
@@ -85,8 +113,8 @@ def _route_level(utci_minutes: dict[str, float] | None) -> str | None:
         return None
     by_level: dict[str, float] = {}
     for name, minutes in utci_minutes.items():
-        if name in CATEGORY_KEYS and minutes > 0:
-            level = comfort_level(name)
+        level = _LEVEL.get(name)
+        if level is not None and minutes > 0:
             by_level[level] = by_level.get(level, 0.0) + minutes
     return max(by_level, key=lambda k: by_level[k]) if by_level else None
 
@@ -125,12 +153,14 @@ def route_card(
     cg = res.compiled()
     ja, en = edge_names(res, cg)
     edges = r.route.edges
-    turns = routing.turn_list(
-        [cg.edge_coords(int(e)) for e in edges],
-        [str(ja[e]) for e in edges],
-        [str(en[e]) for e in edges],
+    start, end = edge_bearings(cg)
+    turns = routing.turns_from_bearings(
+        start[edges],
+        end[edges],
+        [str(x) for x in ja[edges]],
+        [str(x) for x in en[edges]],
         [routing.KIND_NAMES[int(k)] for k in cg.kind[edges]],
-        [float(x) for x in cg.length_m[edges]],
+        cg.length_m[edges].tolist(),
     )
     walkways: list[dict[str, str]] = []
     for e in edges[cg.kind[edges] == routing.KIND_CODES["underground"]]:
@@ -152,10 +182,16 @@ def route_card(
             {"name_ja": WALKWAY_NAMES_JA.get(n, n), "name_en": n}
             for n in conditions.get("walkways_closed") or []
         ],
-        "turns": [{**t.to_dict(), "text": turn_text(t.to_dict(), lang)} for t in turns],
+        "turns": [_turn_json(t, lang) for t in turns],
         "reason": {**reason, "text": route_reason_text(reason, lang)},
         "lang": lang,
     }
+
+
+def _turn_json(turn: routing.Turn, lang: str) -> dict[str, Any]:
+    d = turn.to_dict()
+    d["text"] = turn_text(d, lang)
+    return d
 
 
 def _conditions(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
 from api import wayfinding
@@ -13,28 +13,11 @@ from api.clock import same_time_in
 from api.deps import LangDep, ResourcesDep, SettingsDep
 from api.params import FromQuery, ModeQuery, ToQuery, parse_lonlat
 from api.schemas import RouteOut
-from api.settings import Settings, get_settings
 from comfort import routing
 
 router = APIRouter(prefix="/v1", tags=["route"])
 
 
-async def settings_async(request: Request) -> Settings:
-    """
-    The settings, as :data:`api.deps.SettingsDep` gives them (the app's override of
-    :func:`api.settings.get_settings` when it has one), from an ``async`` dependency.
-
-    FastAPI runs a plain ``def`` dependency on a worker thread; for ``GET /v1/route``, whose
-    own work is well under a millisecond, that hop and the GIL hand-over that follows it cost
-    more than the route (measured under load: the event loop waited on the GIL in every
-    socket write). ``get_settings`` is cached, so calling it here is instant.
-    """
-    provider = request.app.dependency_overrides.get(get_settings, get_settings)
-    settings: Settings = provider()
-    return settings
-
-
-AsyncSettingsDep = Annotated[Settings, Depends(settings_async)]
 AtQuery = Annotated[
     str | None,
     Query(
@@ -58,7 +41,6 @@ def parse_at(at: str | None, demo_year: int) -> dt.datetime:
 @router.get("/route", response_model=RouteOut)
 async def route(
     res: ResourcesDep,
-    settings: AsyncSettingsDep,
     from_: FromQuery,
     to: ToQuery,
     lang: LangDep,
@@ -77,7 +59,9 @@ async def route(
     comes from simulated sensor readings.
     """
     origin, destination = parse_lonlat(from_, "from"), parse_lonlat(to, "to")
-    when = parse_at(at, settings.demo_year)
+    # the settings the app's inputs were loaded with (no dependency of its own: on this hot
+    # path every sub-dependency FastAPI solves costs more than the A* searches)
+    when = parse_at(at, res.settings.demo_year)
     if res.route_weights_ready(mode, when, alpha):
         # Weights kept: snapping, two A* searches and the figures take well under a
         # millisecond of CPU, less than a hop to a worker thread and back; answer here.

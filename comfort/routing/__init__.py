@@ -60,7 +60,13 @@ from comfort.routing.routes import (
     route_lonlat,
 )
 from comfort.routing.search import shortest_path_edges
-from comfort.routing.turns import TURN_ACTIONS, Turn, turn_list
+from comfort.routing.turns import (
+    TURN_ACTIONS,
+    Turn,
+    end_bearings,
+    turn_list,
+    turns_from_bearings,
+)
 
 __all__ = [
     "DEFAULT_ALPHA",
@@ -90,6 +96,7 @@ __all__ = [
     "csr_matrix",
     "edge_minutes",
     "edge_weights",
+    "end_bearings",
     "find_route",
     "heuristic_scale",
     "isochrone",
@@ -102,4 +109,5 @@ __all__ = [
     "shortest_path_edges",
     "shortest_weights_like",
     "turn_list",
+    "turns_from_bearings",
 ]

@@ -16,7 +16,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["TURN_ACTIONS", "Turn", "bearing_deg", "turn_action", "turn_list"]
+__all__ = [
+    "TURN_ACTIONS",
+    "Turn",
+    "bearing_deg",
+    "end_bearings",
+    "turn_action",
+    "turn_list",
+    "turns_from_bearings",
+]
 
 #: Every action a :class:`Turn` can carry, in the order a route meets them.
 TURN_ACTIONS = (
@@ -110,19 +118,57 @@ def turn_action(angle_deg: float) -> str:
     return "uturn"
 
 
-def _end_bearings(xy: npt.NDArray[np.float64], tail_m: float) -> tuple[float, float]:
-    """Bearing of a polyline's first and last ``tail_m`` metres."""
+def end_bearings(
+    coords: npt.ArrayLike, coord_ptr: npt.ArrayLike, tail_m: float = 15.0
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """
+    Bearing (degrees) of the first and of the last ``tail_m`` metres of many polylines.
 
-    def along(points: npt.NDArray[np.float64]) -> float:
-        start = points[0]
-        for p in points[1:]:
-            if math.hypot(*(p - start)) >= tail_m:
-                return bearing_deg(*start, *p)
-        return bearing_deg(*start, *points[-1])
+    The first bearing points from a polyline's first vertex to its first vertex at least
+    ``tail_m`` away (else to its last); the last bearing points into the last vertex from its
+    last vertex at least ``tail_m`` before it (else from its first).
 
-    first = along(xy)
-    last_rev = along(xy[::-1])
-    return first, (last_rev + 180.0) % 360.0
+    Parameters
+    ----------
+    coords
+        Every polyline's vertices one after another, ``(n, 2)`` x/y in a metric CRS (m).
+    coord_ptr
+        Polyline ``i`` is ``coords[coord_ptr[i]:coord_ptr[i + 1]]`` (at least 2 vertices each).
+    tail_m
+        Length (m) over which the bearing of an end is measured.
+
+    Returns
+    -------
+    start_deg, end_deg
+        One bearing per polyline (clockwise from north, 0..360).
+
+    Examples
+    --------
+    >>> s, e = end_bearings([[0, 0], [0, 5], [20, 5], [20, 0], [0, 0]], [0, 3, 5])
+    >>> [round(float(x), 1) for x in s], [round(float(x), 1) for x in e]
+    ([76.0, 270.0], [90.0, 270.0])
+    """
+    xy = np.asarray(coords, dtype=np.float64).reshape(-1, 2)
+    ptr = np.asarray(coord_ptr, dtype=np.intp)
+    first, last = ptr[:-1], ptr[1:] - 1
+    if np.any(last <= first):
+        raise ValueError("every polyline needs at least 2 vertices (coord_ptr steps of >= 2)")
+    owner = np.repeat(np.arange(len(first)), ptr[1:] - ptr[:-1])
+    pos = np.arange(len(xy))
+    far_from_first = np.hypot(*(xy - xy[first[owner]]).T) >= tail_m
+    far_from_last = np.hypot(*(xy - xy[last[owner]]).T) >= tail_m
+    # the first far vertex after the start (else the last), the last far one before the end
+    ahead = np.minimum.reduceat(
+        np.where(far_from_first & (pos > first[owner]), pos, len(xy)), first
+    )
+    ahead = np.where(ahead == len(xy), last, ahead)
+    behind = np.maximum.reduceat(np.where(far_from_last & (pos < last[owner]), pos, -1), first)
+    behind = np.where(behind < 0, first, behind)
+    d_start = xy[ahead] - xy[first]
+    d_back = xy[behind] - xy[last]  # looking back from the end, then turned round
+    start = np.degrees(np.arctan2(d_start[:, 0], d_start[:, 1])) % 360.0
+    end = (np.degrees(np.arctan2(d_back[:, 0], d_back[:, 1])) % 360.0 + 180.0) % 360.0
+    return start, end
 
 
 def turn_list(
@@ -174,14 +220,33 @@ def turn_list(
             "coords, names_ja, names_en, kinds and lengths_m must have one entry per edge; got "
             f"{n}, {len(names_ja)}, {len(names_en)}, {len(kinds)} and {len(lengths_m)}"
         )
+    if n == 0:
+        return []
+    xy = [np.asarray(c, dtype=np.float64).reshape(-1, 2) for c in coords]
+    ptr = np.concatenate([[0], np.cumsum([len(c) for c in xy])])
+    start, end = end_bearings(np.concatenate(xy), ptr, tail_m)
+    return turns_from_bearings(start, end, names_ja, names_en, kinds, lengths_m)
+
+
+def turns_from_bearings(
+    start_deg: Sequence[float] | npt.NDArray[np.float64],
+    end_deg: Sequence[float] | npt.NDArray[np.float64],
+    names_ja: Sequence[str],
+    names_en: Sequence[str],
+    kinds: Sequence[str],
+    lengths_m: Sequence[float],
+) -> list[Turn]:
+    """
+    :func:`turn_list` given each edge's end bearings (:func:`end_bearings`) instead of its
+    vertices: a caller that routes many times on one graph computes them once per graph.
+    """
     legs: list[dict[str, Any]] = []
-    for xy_in, ja, en, kind, length in zip(
-        coords, names_ja, names_en, kinds, lengths_m, strict=True
+    for start, end, ja, en, kind, length in zip(
+        start_deg, end_deg, names_ja, names_en, kinds, lengths_m, strict=True
     ):
-        xy = np.asarray(xy_in, dtype=np.float64)
         indoor = kind in INDOOR_KINDS
         key = (ja or en, indoor)
-        start, end = _end_bearings(xy, tail_m)
+        start, end = float(start), float(end)
         if legs and legs[-1]["key"] == key:
             legs[-1]["length_m"] += float(length)
             legs[-1]["end"] = end

@@ -420,32 +420,48 @@ def test_made_up_keys_do_not_reach_the_store(prepared: Settings, tmp_path: Path)
         assert snapshot.reads - before == 1  # one early re-read for the first unknown id
 
 
-def test_header_timeout_closes_a_slow_connection(prepared: Settings) -> None:
-    """A client that never finishes its headers gets 408 and the connection is closed."""
+@pytest.mark.parametrize("protocol", ["NoDelayH11Protocol", "NoDelayHttpToolsProtocol"])
+@pytest.mark.parametrize("first_complete", [False, True])
+def test_header_timeout_closes_a_slow_connection(
+    prepared: Settings, protocol: str, first_complete: bool
+) -> None:
+    """
+    A client that never finishes its headers gets 408 and the connection is closed, on a new
+    connection and on a kept-alive one after a complete request (both HTTP protocols).
+    """
     import asyncio
 
     from uvicorn.config import Config
     from uvicorn.server import ServerState
 
-    from api.http_protocol import NoDelayH11Protocol
+    from api import http_protocol
+
+    cls = getattr(http_protocol, protocol)
 
     async def app(scope, receive, send):  # type: ignore[no-untyped-def]
-        raise AssertionError("no request should reach the app")
+        assert scope["path"] == "/ok", "no unfinished request should reach the app"
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-length", b"2")]})  # fmt: skip
+        await send({"type": "http.response.body", "body": b"ok"})
 
     async def run() -> bytes:
         loop = asyncio.get_running_loop()
-        NoDelayH11Protocol.header_timeout_s = 0.2
+        cls.header_timeout_s = 0.2
         try:
-            config = Config(app=app, http=NoDelayH11Protocol)
+            config = Config(app=app, http=cls)
             config.load()
             server = await loop.create_server(
-                lambda: NoDelayH11Protocol(
-                    config=config, server_state=ServerState(), app_state={}
-                ),
+                lambda: cls(config=config, server_state=ServerState(), app_state={}),
                 "127.0.0.1", 0,
             )  # fmt: skip
             port = server.sockets[0].getsockname()[1]
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            if first_complete:
+                writer.write(b"GET /ok HTTP/1.1\r\nHost: x\r\n\r\n")
+                await writer.drain()
+                head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+                assert head.startswith(b"HTTP/1.1 200")
+                assert await asyncio.wait_for(reader.readexactly(2), 5) == b"ok"
             writer.write(b"GET /v1/area HTTP/1.1\r\nHost: x\r\n")  # no blank line: unfinished
             await writer.drain()
             data = await asyncio.wait_for(reader.read(), 5)
@@ -453,7 +469,7 @@ def test_header_timeout_closes_a_slow_connection(prepared: Settings) -> None:
             server.close()
             return data
         finally:
-            NoDelayH11Protocol.header_timeout_s = None
+            cls.header_timeout_s = None
 
     data = asyncio.run(run())
     assert data.startswith(b"HTTP/1.1 408") and b"not received within 0.2 s" in data
