@@ -397,16 +397,36 @@ class CompiledGraph:
         RoutingError
             The point is farther than ``max_snap_m`` from the network.
         """
+        ((i, d),) = self.snap_points([(lon, lat)], level=level, max_snap_m=max_snap_m)
+        return i, d
+
+    def snap_points(
+        self,
+        points: Sequence[tuple[float, float]],
+        level: int | None = 0,
+        max_snap_m: float = 500.0,
+    ) -> list[tuple[int, float]]:
+        """
+        :meth:`snap` for several lon/lat points at once (one projection, one KD-tree query).
+
+        Raises
+        ------
+        RoutingError
+            The first point farther than ``max_snap_m`` from the network.
+        """
+        lon = [p[0] for p in points]
+        lat = [p[1] for p in points]
         px, py = self.project(lon, lat)
-        i, d = self.snap_xy(px, py, level=level)
-        if not d[0] <= max_snap_m:
-            raise RoutingError(
-                f"point lon={lon:.6f}, lat={lat:.6f} is {d[0]:.0f} m from the nearest walking "
-                f"network node (at most {max_snap_m:.0f} m allowed); the network spans lon "
-                f"{self.lon.min():.4f}..{self.lon.max():.4f}, lat {self.lat.min():.4f}.."
-                f"{self.lat.max():.4f}. Pick a point inside the area (lon first, then lat)."
-            )
-        return int(i[0]), float(d[0])
+        idx, dist = self.snap_xy(px, py, level=level)
+        for x, y, d in zip(lon, lat, dist, strict=True):
+            if not d <= max_snap_m:
+                raise RoutingError(
+                    f"point lon={x:.6f}, lat={y:.6f} is {d:.0f} m from the nearest walking "
+                    f"network node (at most {max_snap_m:.0f} m allowed); the network spans lon "
+                    f"{self.lon.min():.4f}..{self.lon.max():.4f}, lat {self.lat.min():.4f}.."
+                    f"{self.lat.max():.4f}. Pick a point inside the area (lon first, then lat)."
+                )
+        return [(int(i), float(d)) for i, d in zip(idx, dist, strict=True)]
 
     def segment_positions(self, segment_ids: npt.ArrayLike) -> npt.NDArray[np.int64]:
         """
@@ -447,6 +467,18 @@ class CompiledGraph:
     def edge_coords(self, e: int) -> npt.NDArray[np.float64]:
         """Coordinates (m) of directed edge ``e`` from its source to its target."""
         return self.coords[self.coord_ptr[e] : self.coord_ptr[e + 1]]
+
+    def path_coords(self, edges: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+        """
+        Coordinates (m) of a path of consecutive directed edges (at least one), each joint
+        vertex once.
+        """
+        start = self.coord_ptr[edges]
+        count = self.coord_ptr[edges + 1] - start
+        count[1:] -= 1  # every edge after the first starts where the previous one ended
+        start[1:] += 1
+        offsets = np.repeat(start - np.concatenate([[0], np.cumsum(count)[:-1]]), count)
+        return self.coords[np.arange(int(count.sum())) + offsets]
 
 
 def _attr(data: Mapping[str, Any], key: str, default: Any) -> Any:

@@ -230,8 +230,7 @@ def route_figures(
         else:
             utci = totals
     if edges.size:
-        parts = [cg.edge_coords(int(e)) for e in edges]
-        xy = np.concatenate([parts[0]] + [p[1:] for p in parts[1:]])
+        xy = cg.path_coords(edges)
     else:
         node = 0 if source is None else source
         xy = np.array([[cg.x[node], cg.y[node]], [cg.x[node], cg.y[node]]])
@@ -341,8 +340,7 @@ def route_lonlat(
         Weights of the comparison route; default :func:`shortest_weights_like` of
         ``weights`` (pass them when routing many pairs with the same weights).
     """
-    s, ds = cg.snap(origin[0], origin[1], level=0, max_snap_m=max_snap_m)
-    t, dt_ = cg.snap(destination[0], destination[1], level=0, max_snap_m=max_snap_m)
+    (s, ds), (t, dt_) = cg.snap_points([origin, destination], level=0, max_snap_m=max_snap_m)
     return find_route(
         cg,
         weights,
