@@ -18,6 +18,9 @@ Measured:
 - ``wall_s``: fit + Dask evaluation + Zarr write of the city field, every segment × 8,760 hours,
   with ``workers`` local worker processes (``KAITEKI_DASK_MEMORY_LIMIT`` 4 GB each);
   ``peak_worker_rss_mb`` the largest worker peak, ``peak_total_rss_mb`` workers + client;
+  the city store keeps ``zarr_keepbits`` float32 mantissa bits (``write_field_zarr``'s
+  ``keepbits``: relative error at most ``zarr_max_rel_error``, about half the size of a lossless
+  store, ``zarr_mb``); the downtown comparison is written losslessly;
 - scaling: the same on the first ``SCALING_HOURS`` hours with 1 and 2 workers
   (``speedup_2_vs_1_workers``);
 - ``max_abs_diff_vs_memory_c``: largest difference of any variable, Dask + Zarr vs the
@@ -30,7 +33,9 @@ Measured:
   15-minute reach on one field hour read lazily from Zarr, and the pleasant-street KPI of that
   hour.
 
-Run: ``.venv/bin/python -m bench.field_city`` (about 20 minutes on 2 cores).
+Run: ``.venv/bin/python -m bench.field_city`` (about 20 minutes on 2 cores). For a quick
+trial, ``KAITEKI_BENCH_CITY_HOURS=168`` limits the city field (not the scaling runs) to its
+first hours; a full run leaves it unset.
 """
 
 from __future__ import annotations
@@ -52,6 +57,8 @@ YEAR = 2022
 CITY_STATIONS = 200
 SCALING_HOURS = 4 * 168
 MEMORY_LIMIT = "4GB"
+#: float32 mantissa bits kept in the city store (sensors.fieldzarr.write_field_zarr keepbits)
+CITY_KEEPBITS = 12
 
 
 def _weather() -> pd.DataFrame:
@@ -87,13 +94,36 @@ def city_inputs() -> tuple[Any, pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[s
     return G, segments, registry, readings, times
 
 
-def _dask_build(model: Any, out: Path, workers: int) -> dict[str, Any]:
+def _city_hours() -> pd.DatetimeIndex:
+    """The city field's hours: the year, or its first ``KAITEKI_BENCH_CITY_HOURS`` (trials)."""
+    hours = os.environ.get("KAITEKI_BENCH_CITY_HOURS", "").strip()
+    return _year_hours()[: int(hours)] if hours else _year_hours()
+
+
+def _progress(label: str) -> Any:
+    t0 = time.perf_counter()
+    shown = [-1]
+
+    def say(done: int, total: int) -> None:
+        tenth = 10 * done // max(total, 1)
+        if tenth > shown[0]:
+            shown[0] = tenth
+            print(f"[bench] {label}: {done}/{total} chunks, {time.perf_counter() - t0:.0f} s",
+                  flush=True)  # fmt: skip
+
+    return say
+
+
+def _dask_build(
+    model: Any, out: Path, workers: int, keepbits: int | None = None, label: str = ""
+) -> dict[str, Any]:
     from sensors.dask_ import dask_client, worker_peak_rss_mb
     from sensors.fieldzarr import write_field_zarr
 
     t0 = time.perf_counter()
     with dask_client(workers=workers, memory_limit=MEMORY_LIMIT) as client:
-        write_field_zarr(model, out, client)
+        say = _progress(label) if label else None
+        write_field_zarr(model, out, client, progress=say, keepbits=keepbits)
         peaks = worker_peak_rss_mb(client)
     return {"wall_s": time.perf_counter() - t0, "peaks": peaks}
 
@@ -177,7 +207,9 @@ def city_chain(G: Any, segments: pd.DataFrame, store: Path) -> dict[str, Any]:
     out: dict[str, float] = {}
     t0 = time.perf_counter()
     ds = load_field(store, chunks={})
-    hour = ds["utci_c"].sel(time=f"{YEAR}-07-20T14:00").compute()
+    at = pd.Timestamp(f"{YEAR}-07-20T14:00")
+    # a trial with fewer hours (KAITEKI_BENCH_CITY_HOURS) takes its last hour instead
+    hour = (ds["utci_c"].sel(time=at) if at in ds.indexes["time"] else ds["utci_c"][-1]).compute()
     out["chain_field_hour_read_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     cg = R.compile_graph(G)
@@ -231,11 +263,11 @@ def main() -> dict[str, Any]:
         )
         G, segments, registry, readings, times = city_inputs()
         t0 = time.perf_counter()
-        model = field.fit_field(readings, registry, segments, None, times=_year_hours())
+        model = field.fit_field(readings, registry, segments, None, times=_city_hours())
         fit_s = time.perf_counter() - t0
         print(f"[bench] field_city fit: {fit_s:.1f} s, {len(model.edges)} edges", flush=True)
         store = tmp / "city.zarr"
-        full = _dask_build(model, store, workers=2)
+        full = _dask_build(model, store, workers=2, keepbits=CITY_KEEPBITS, label="city field")
         wall_s = fit_s + full["wall_s"]
         print(f"[bench] field_city year on 2 workers: {wall_s:.0f} s {full['peaks']}", flush=True)
         chain = city_chain(G, segments, store)
@@ -243,8 +275,9 @@ def main() -> dict[str, Any]:
         shutil.rmtree(store.resolve(), ignore_errors=True)
         short = field.fit_field(readings, registry, segments, None,
                                 times=_year_hours()[:SCALING_HOURS])  # fmt: skip
-        one = _dask_build(short, tmp / "one.zarr", workers=1)
-        two = _dask_build(short, tmp / "two.zarr", workers=2)
+        one = _dask_build(short, tmp / "one.zarr", workers=1, keepbits=CITY_KEEPBITS)
+        shutil.rmtree((tmp / "one.zarr").resolve(), ignore_errors=True)
+        two = _dask_build(short, tmp / "two.zarr", workers=2, keepbits=CITY_KEEPBITS)
         worker_peak = max(full["peaks"].values())
         return {
             "city_graph": "generated 317x317 jittered grid centred on Sapporo (seed 20250120)",
@@ -259,6 +292,8 @@ def main() -> dict[str, Any]:
             "peak_worker_rss_mb": round(worker_peak, 1),
             "peak_total_rss_mb": round(sum(full["peaks"].values()) + peak_rss_mb(), 1),
             "zarr_mb": round(zarr_mb, 1),
+            "zarr_keepbits": CITY_KEEPBITS,
+            "zarr_max_rel_error": 2.0 ** -(CITY_KEEPBITS + 1),
             "scaling_hours": SCALING_HOURS,
             "wall_s_1_worker": round(one["wall_s"], 1),
             "wall_s_2_workers": round(two["wall_s"], 1),

@@ -98,6 +98,21 @@ def worker_peak_rss_mb(client: Any) -> dict[str, float]:
 
 
 def _peak_rss_mb() -> float:
+    """
+    Peak resident memory (MB) of this process's own program image.
+
+    Linux: ``VmHWM`` of ``/proc/self/status``. Not ``getrusage``'s ``ru_maxrss``: a worker is
+    forked from the client process and then runs its own program, and ``ru_maxrss`` keeps the
+    client's size at the fork (GBs when the client holds a fitted city), which the worker
+    never used. Elsewhere ``ru_maxrss``.
+    """
     import resource
 
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return float(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0

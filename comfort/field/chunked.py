@@ -106,13 +106,20 @@ def sensor_side(model: FieldModel) -> FieldModel:
     The model without its targets: regressions, residuals and error model only (sensors × hours).
 
     This is what every chunk needs in full; it is a few MB per variable for a year of hourly
-    data and a few hundred sensors, whatever the number of targets.
+    data and a few hundred sensors, whatever the number of targets. What only the fit reads
+    (the sensors' readings, the per-sensor leave-one-out errors) is left out: it is not sent
+    to every worker.
     """
+    n_s = len(model.arrays.sensors)
+    empty = np.empty((0, n_s))
+    arrays = replace(model.arrays, values={k: empty for k in model.arrays.values}, utci_c=empty)
     return replace(
         model,
+        arrays=arrays,
         edges=model.edges.iloc[:0],
         places=model.places.iloc[:0],
         groups={name: _group_part(g, 0, 0, 0).apply(g) for name, g in model.groups.items()},
+        cv_errors={},
     )
 
 

@@ -108,9 +108,19 @@ class FieldModel:
         """The field's hours (naive Asia/Tokyo)."""
         return self.arrays.times
 
-    def predict(self, t0: int = 0, t1: int | None = None) -> dict[str, npt.NDArray[Any]]:
+    def predict(
+        self, t0: int = 0, t1: int | None = None, out: dict[str, npt.NDArray[Any]] | None = None
+    ) -> dict[str, npt.NDArray[Any]]:
         """
         Field values for hours ``t0:t1`` at every target (edges first, then places).
+
+        Parameters
+        ----------
+        t0, t1
+            The hours (positions in :attr:`times`).
+        out
+            Arrays to fill in place (``(hours, targets)``, the dtypes of
+            :func:`output_dtypes`), e.g. rows of a whole-year array; missing ones are created.
 
         Returns
         -------
@@ -131,24 +141,36 @@ class FieldModel:
             if g.target_idx.size == n_tg and np.array_equal(g.target_idx, np.arange(n_tg))
         ]
         vals: dict[str, npt.NDArray[np.float64]] = {}
-        out: dict[str, npt.NDArray[Any]] = {}
+        out = {} if out is None else out
+        for name, dtype in output_dtypes().items():
+            if name not in out:
+                out[name] = np.empty((n_t, n_tg), dtype=dtype)
+            elif out[name].shape != (n_t, n_tg) or out[name].dtype != dtype:
+                raise ValueError(
+                    f"out[{name!r}] is {out[name].dtype}{out[name].shape}; predict({t0}, {t1}) "
+                    f"fills {np.dtype(dtype)}{(n_t, n_tg)}. Pass arrays of that shape and dtype."
+                )
+        caches: dict[str, dict[str, Any]] = {name: {} for name in self.groups}
         for var in VARIABLES:
             if whole:
-                vals[var] = np.ascontiguousarray(
-                    _predict_group(whole[0], var, t0, t1, _CLIP[var]), dtype=np.float64
-                )
+                g = whole[0]
+                pred = _predict_group(g, var, t0, t1, _CLIP[var], caches[g.name])
+                vals[var] = np.ascontiguousarray(pred, dtype=np.float64)
             else:
                 vals[var] = np.full((n_t, n_tg), np.nan)
                 for g in self.groups.values():
                     if g.target_idx.size:
-                        vals[var][:, g.target_idx] = _predict_group(g, var, t0, t1, _CLIP[var])
-            out[var] = vals[var].astype(np.float32)
-        for name, dtype in INDEX_DTYPES.items():
-            out[name] = np.empty((n_t, n_tg), dtype=dtype)
+                        vals[var][:, g.target_idx] = _predict_group(
+                            g, var, t0, t1, _CLIP[var], caches[g.name]
+                        )
+            out[var][...] = vals[var]
+        del caches
         indices_into(vals, self.arrays.reference_height_m, out)
         del vals
         for var in SE_VARIABLES:
-            se = np.full((n_t, n_tg), np.nan, dtype=np.float32)
+            se = out[f"{var}_se"]
+            if not whole:
+                se.fill(np.nan)
             for g in self.groups.values():
                 if g.target_idx.size == 0:
                     continue
@@ -157,10 +179,9 @@ class FieldModel:
                 np.maximum(v, 0.0, out=v)
                 np.sqrt(v, out=v)
                 if whole:
-                    se[:] = v
+                    se[...] = v
                 else:
                     se[:, g.target_idx] = v
-            out[f"{var}_se"] = se
         return out
 
     @property
@@ -486,15 +507,30 @@ def build_field(
     return assemble(model, block_hours)
 
 
+def output_dtypes() -> dict[str, type]:
+    """
+    Names and dtypes of what :meth:`FieldModel.predict` returns, in order.
+
+    Examples
+    --------
+    >>> list(output_dtypes())[:5]
+    ['air_temp_c', 'mrt_c', 'wind_speed_m_s', 'rel_humidity_pct', 'utci_c']
+    """
+    return {
+        **{v: np.float32 for v in VARIABLES},
+        **INDEX_DTYPES,
+        **{f"{v}_se": np.float32 for v in SE_VARIABLES},
+    }
+
+
 def assemble(model: FieldModel, block_hours: int = 744) -> xr.Dataset:
     """The whole field of a fitted model as one Dataset, computed ``block_hours`` at a time."""
     n_t = len(model.times)
     n_tg = len(model.edges) + len(model.places)
-    full: dict[str, npt.NDArray[Any]] = {}
-    for t0 in range(0, max(n_t, 1), block_hours):
-        part = model.predict(t0, t0 + block_hours)
-        for name, arr in part.items():
-            if name not in full:
-                full[name] = np.empty((n_t, n_tg), dtype=arr.dtype)
-            full[name][t0 : t0 + arr.shape[0]] = arr
+    full: dict[str, npt.NDArray[Any]] = {
+        name: np.empty((n_t, n_tg), dtype=d) for name, d in output_dtypes().items()
+    }
+    for t0 in range(0, n_t, block_hours):
+        t1 = min(t0 + block_hours, n_t)
+        model.predict(t0, t1, out={name: arr[t0:t1] for name, arr in full.items()})
     return model._dataset(full, model.times)

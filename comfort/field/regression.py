@@ -178,10 +178,36 @@ def _nearest_other(xy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
 
 
 def _predict_group(
-    g: _Group, var: str, t0: int, t1: int, clip: tuple[float, float] | None
+    g: _Group,
+    var: str,
+    t0: int,
+    t1: int,
+    clip: tuple[float, float] | None,
+    cache: dict[str, Any] | None = None,
 ) -> npt.NDArray[np.float64]:
+    """
+    The field of one variable at the group's targets for hours ``t0:t1``.
+
+    ``cache`` (one dict per group and block of hours, shared by the variables) keeps the capped
+    weights and the weight sums of a missing-reading pattern already seen: variables read
+    together share them (same numbers as :func:`interpolate_residuals`, computed once).
+    """
     trend = g.beta[var][t0:t1] @ g.design_t.T
-    res = interpolate_residuals(g.resid[var][t0:t1], g.weights, g.background)
+    if cache is None:
+        res = interpolate_residuals(g.resid[var][t0:t1], g.weights, g.background)
+    else:
+        if "W" not in cache:
+            cache["W"] = np.minimum(np.asarray(g.weights, dtype=float), 1e12)
+            cache["dens"] = []
+        R = g.resid[var][t0:t1]
+        W = cache["W"]
+        mask = np.isfinite(R)
+        num = np.where(mask, R, 0.0) @ W.T
+        den = next((d for m, d in cache["dens"] if np.array_equal(m, mask)), None)
+        if den is None:
+            den = mask.astype(float) @ W.T + g.background
+            cache["dens"].append((mask, den))
+        res = num / den
     out = trend + res
     if clip is not None:
         out = np.clip(out, *clip)

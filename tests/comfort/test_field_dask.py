@@ -143,6 +143,38 @@ def test_scheduler_address_and_errors(fitted, tmp_path) -> None:
         chunked.edge_ranges(10, 0)
 
 
+def test_keepbits_rounds_floats_within_their_bound_and_keeps_categories(fitted, tmp_path):
+    model, memory = fitted
+    path = fieldzarr.write_field_zarr(model, tmp_path / "k.zarr", keepbits=12, edge_chunk=200)
+    stored = fieldstore.load_field(path)
+    assert stored.attrs["keepbits"] == 12
+    meta = json.loads((path / ".zmetadata").read_text())["metadata"]
+    assert meta["utci_c/.zarray"]["filters"] == [{"id": "bitround", "keepbits": 12}]
+    assert meta["utci_category/.zarray"]["filters"] is None
+    for name in memory.data_vars:
+        x = memory[name].to_numpy().astype(float)
+        y = stored[name].to_numpy().astype(float)
+        assert np.array_equal(np.isnan(x), np.isnan(y)), name
+        ok = np.isfinite(x)
+        if memory[name].dtype.kind == "i":
+            np.testing.assert_array_equal(x, y)
+        else:  # relative error at most 2^-13 (half the last kept bit)
+            assert np.all(np.abs(x[ok] - y[ok]) <= 2.0**-13 * np.abs(x[ok])), name
+    assert not np.array_equal(memory["utci_c"].to_numpy(), stored["utci_c"].to_numpy())
+    lossless = fieldzarr.write_field_zarr(model, tmp_path / "l.zarr", edge_chunk=200)
+    assert "keepbits" not in fieldstore.load_field(lossless, chunks={}).attrs
+    with pytest.raises(ValueError, match="keepbits must be between 1 and 23"):
+        fieldzarr.write_field_zarr(model, tmp_path / "bad.zarr", keepbits=30)
+
+
+def test_worker_peak_is_the_workers_own_memory() -> None:
+    from sensors.dask_ import _peak_rss_mb
+
+    big = np.ones(50 * 2**20 // 8)  # 50 MB touched in this process
+    assert _peak_rss_mb() >= 50
+    del big
+
+
 def test_doctests() -> None:
     import sensors.synthetic
 
