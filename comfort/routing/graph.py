@@ -468,18 +468,6 @@ class CompiledGraph:
         """Coordinates (m) of directed edge ``e`` from its source to its target."""
         return self.coords[self.coord_ptr[e] : self.coord_ptr[e + 1]]
 
-    def path_coords(self, edges: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
-        """
-        Coordinates (m) of a path of consecutive directed edges (at least one), each joint
-        vertex once.
-        """
-        start = self.coord_ptr[edges]
-        count = self.coord_ptr[edges + 1] - start
-        count[1:] -= 1  # every edge after the first starts where the previous one ended
-        start[1:] += 1
-        offsets = np.repeat(start - np.concatenate([[0], np.cumsum(count)[:-1]]), count)
-        return self.coords[np.arange(int(count.sum())) + offsets]
-
 
 def _attr(data: Mapping[str, Any], key: str, default: Any) -> Any:
     value = data.get(key, default)

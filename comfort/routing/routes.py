@@ -230,7 +230,8 @@ def route_figures(
         else:
             utci = totals
     if edges.size:
-        xy = cg.path_coords(edges)
+        parts = [cg.edge_coords(int(e)) for e in edges]
+        xy = np.concatenate([parts[0]] + [p[1:] for p in parts[1:]])
     else:
         node = 0 if source is None else source
         xy = np.array([[cg.x[node], cg.y[node]], [cg.x[node], cg.y[node]]])
