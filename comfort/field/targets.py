@@ -207,6 +207,28 @@ def place_targets(
     return out
 
 
+def _nearest_segments(
+    pts: npt.NDArray[np.object_], seg_geoms: npt.NDArray[np.object_], cand: npt.NDArray[np.intp]
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]:
+    """
+    Nearest candidate segment of each point and its distance (m).
+
+    The lowest candidate position among equally near ones, as an ``argmin`` over every
+    candidate would give; a spatial index (STR tree) finds them without measuring every pair
+    (a city: 200 sensors × 190,000 segments).
+    """
+    tree = shapely.STRtree(seg_geoms[cand])
+    (pt_i, seg_i), _ = tree.query_nearest(pts, return_distance=True, all_matches=True)
+    d = shapely.distance(pts[pt_i], seg_geoms[cand][seg_i])
+    best = np.full(len(pts), np.inf)
+    np.minimum.at(best, pt_i, d)
+    # among the equally near segments (all_matches), the lowest candidate position
+    first = np.full(len(pts), np.iinfo(np.intp).max)
+    exact = d == best[pt_i]
+    np.minimum.at(first, pt_i[exact], seg_i[exact])
+    return cand[first], best
+
+
 def sensor_sites(
     sensors: pd.DataFrame,
     segments: pd.DataFrame,
@@ -267,9 +289,7 @@ def sensor_sites(
                 f"{rows.size} {grp} sensor(s) (e.g. {reg.loc[rows[0], 'sensor_id']}) but the "
                 f"segment table has no {grp} segments; pass the full area graph's segments."
             )
-        d = shapely.distance(pts[rows][:, None], seg_geoms[cand][None, :])
-        nearest[rows] = cand[np.argmin(d, axis=1)]
-        snap[rows] = d.min(axis=1)
+        nearest[rows], snap[rows] = _nearest_segments(pts[rows], seg_geoms, cand)
     far = snap > snap_max_m
     if far.any():
         i = int(np.flatnonzero(far)[0])
