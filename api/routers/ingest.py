@@ -81,12 +81,12 @@ def _check_values(kind: str, records: list[dict[str, Any]]) -> None:
 
 
 def _validate(kind: str, records: list[dict[str, Any]], ctx: IngestContext, source: str) -> Any:
-    """``ingest_records`` on an in-memory store seeded with the registry snapshot."""
+    """``ingest_records`` on this thread's scratch store, seeded with the registry snapshot."""
     from sensors.ingest import ingest_records
-    from sensors.store import Store
+    from sensors.scratch import scratch_store
 
     registry = ctx.registry.get() if kind == "readings" else None
-    with Store(":memory:") as mem:
+    with scratch_store() as mem:
         if registry is not None and len(registry):
             mem.con.register("registry_snapshot", registry)
             mem.con.execute("INSERT INTO sensors SELECT * FROM registry_snapshot")
