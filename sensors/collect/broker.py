@@ -136,10 +136,18 @@ def publish(
     pending: collections.deque[mqtt.MQTTMessageInfo] = collections.deque()
     sent = 0
 
+    def acknowledged(info: mqtt.MQTTMessageInfo) -> bool:
+        # a message published while the broker is away keeps rc NO_CONN, and is_published()
+        # raises for it, although paho keeps it queued and sends it on reconnect: its
+        # acknowledgement is what counts
+        if info.rc == mqtt.MQTT_ERR_NO_CONN:
+            info.rc = mqtt.MQTT_ERR_SUCCESS
+        return info.is_published()
+
     def settle(limit: int) -> None:
         last = time.monotonic()
         while len(pending) > limit:
-            if pending[0].is_published():
+            if acknowledged(pending[0]):
                 pending.popleft()
                 last = time.monotonic()
             elif time.monotonic() - last > stall_s:

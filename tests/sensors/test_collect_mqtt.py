@@ -264,6 +264,27 @@ def test_malformed_messages_quarantined_collector_keeps_running(
         assert fragment in reasons
 
 
+def test_publisher_resends_what_it_published_while_the_broker_was_away(tmp_path: Path) -> None:
+    """The test publisher (sensors.collect.broker.publish) publishes on while the broker is
+    down and returns once the restarted broker acknowledged every message (paho marks a
+    message published without a connection as failed although it resends it)."""
+    b = Broker(tmp_path / "broker")
+    b.start()
+
+    def payloads() -> Any:
+        for i in range(60):
+            if i == 20:
+                b.stop()  # the next 20 are published without a connection
+            if i == 40:
+                b.start()
+            yield reading(i, "P1")
+
+    try:
+        assert publish(b.port, "kaiteki/thermal/p", payloads(), client_id="away-publisher") == 60
+    finally:
+        b.stop()
+
+
 @pytest.mark.slow
 def test_kill9_campaign_no_loss_no_duplicates(tmp_path: Path) -> None:
     """kill -9 the collector ≥ 30 times while 100,000 messages stream in: exactly 100,000
