@@ -28,7 +28,7 @@ _NATURAL = radiation._NATURAL
 _MAX_ITER = 100
 
 
-@numba.njit(nogil=True, cache=False)
+@numba.njit(nogil=True, cache=True)
 def _globe_k(
     tr: npt.NDArray[np.float64],
     ta: npt.NDArray[np.float64],
@@ -102,7 +102,7 @@ def _globe_k(
             out_k[i] = math.nan
 
 
-@numba.njit(nogil=True, cache=False)
+@numba.njit(nogil=True, cache=True)
 def _wbgt_k(
     ta: npt.NDArray[np.float64],
     tg_k: npt.NDArray[np.float64],

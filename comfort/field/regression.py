@@ -207,10 +207,15 @@ def _predict_group(
         if den is None:
             den = mask.astype(float) @ W.T + g.background
             cache["dens"].append((mask, den))
-        res = num / den
-    out = trend + res
-    if clip is not None:
-        out = np.clip(out, *clip)
+        res = num
+        res /= den
+    out = trend
+    out += res
+    if clip is not None:  # np.clip's numbers (NaN kept), without its temporaries
+        lo, hi = clip
+        np.maximum(out, lo, out=out)
+        if hi != np.inf:
+            np.minimum(out, hi, out=out)
     return out
 
 
