@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from api import wayfinding
@@ -13,6 +13,7 @@ from api.clock import same_time_in
 from api.deps import LangDep, ResourcesDep, SettingsDep
 from api.params import FromQuery, ModeQuery, ToQuery, parse_lonlat
 from api.schemas import RouteOut
+from api.settings import get_settings
 from comfort import routing
 
 router = APIRouter(prefix="/v1", tags=["route"])
@@ -40,6 +41,7 @@ def parse_at(at: str | None, demo_year: int) -> dt.datetime:
 
 @router.get("/route", response_model=RouteOut)
 async def route(
+    request: Request,
     res: ResourcesDep,
     from_: FromQuery,
     to: ToQuery,
@@ -59,9 +61,11 @@ async def route(
     comes from simulated sensor readings.
     """
     origin, destination = parse_lonlat(from_, "from"), parse_lonlat(to, "to")
-    # the settings the app's inputs were loaded with (no dependency of its own: on this hot
-    # path every sub-dependency FastAPI solves costs more than the A* searches)
-    when = parse_at(at, res.settings.demo_year)
+    # the app's settings as SettingsDep gives them (its override of get_settings), read here
+    # rather than through a sub-dependency: on this hot path every sub-dependency FastAPI
+    # solves costs more than the A* searches
+    settings = request.app.dependency_overrides.get(get_settings, get_settings)()
+    when = parse_at(at, settings.demo_year)
     if res.route_weights_ready(mode, when, alpha):
         # Weights kept: snapping, two A* searches and the figures take well under a
         # millisecond of CPU, less than a hop to a worker thread and back; answer here.

@@ -5,8 +5,10 @@ unchanged.
 
 A request reads the store read-only (retried briefly while another process writes it; 503
 beyond, as :func:`api.services.kpi.read_store`); a store that does not exist yet answers empty
-collections. The catalog is rebuilt when the store file or its write-ahead log changes (their
-size and modification time), so a new sensor appears with its first reading.
+collections. The catalog is rebuilt when the store changes, so a new sensor appears with its
+first reading: for a DuckDB file, when the file or its write-ahead log changes (size and
+modification time); for PostgreSQL, which has no file to look at, when the ``files`` table
+(one row per ingested file, API batch or collector batch) gains or loses a row.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from api.services.kpi import read_store
-from sensors.store import Store
+from sensors.store import Store, is_postgres_url
 
 _T = TypeVar("_T")
 
@@ -36,11 +38,18 @@ def _file_state(path: Path) -> tuple[Any, ...]:
     return tuple(out)
 
 
+def _store_state(store: Store, store_path: Path) -> tuple[Any, ...]:
+    if not is_postgres_url(store_path):
+        return _file_state(store_path)
+    row = store.con.execute("SELECT count(*), max(file_id) FROM files").fetchone()
+    return tuple(row) if row is not None else (None, None)
+
+
 def catalog_of(store: Store, store_path: Path) -> Any:
-    """The catalog of the open store, rebuilt only when the store file changed."""
+    """The catalog of the open store, rebuilt only when the store changed."""
     from sensors.sta.catalog import build_catalog
 
-    key, state = str(store_path), _file_state(store_path)
+    key, state = str(store_path), _store_state(store, store_path)
     with _lock:
         hit = _catalogs.get(key)
         if hit is not None and hit[0] == state:

@@ -157,3 +157,20 @@ def test_paging_walks_the_same_pages(clients: dict[str, TestClient]) -> None:
     assert pages["postgresql"] == pages["duckdb"]
     ids = [i for i, _ in pages["duckdb"]]
     assert len(ids) > len(set(ids))  # ids shared by the rows of one source line
+
+
+def test_a_new_zone_appears_without_a_restart(clients: dict[str, TestClient]) -> None:
+    """The cached catalog follows the store on both backends (PostgreSQL: its files table)."""
+    counts: dict[str, tuple[int, int]] = {}
+    for backend, client in clients.items():
+        before = _get(client, "Things", {"$count": "true", "$top": "1"})["@iot.count"]
+        app_settings = client.app.dependency_overrides[get_settings]()  # create_app's settings
+        with Store(app_settings.store) as store:
+            ingest_records(store, "dwell", [
+                {"time": "2022-08-02T10:00:00+09:00", "zone_id": "Z-NEW", "interval_min": 60,
+                 "dwell_count": 7, "series": "2022", "simulated": False}
+            ], "test:new zone")  # fmt: skip
+        after = _get(client, "Things", {"$count": "true", "$top": "1"})["@iot.count"]
+        counts[backend] = (before, after)
+    assert counts["postgresql"] == counts["duckdb"]
+    assert counts["duckdb"][1] > counts["duckdb"][0], counts
