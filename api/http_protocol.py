@@ -81,72 +81,79 @@ def _timeout_response(timeout_s: float) -> bytes:
     return head.encode("ascii") + body
 
 
-class NoDelayH11Protocol(H11Protocol):
+class _HeaderTimer:
     """
-    uvicorn's h11 protocol with ``TCP_NODELAY`` set when a connection is made, and a timeout
-    on reading each request's headers (``KAITEKI_HEADER_TIMEOUT_S``).
+    What both protocols add to uvicorn's: ``TCP_NODELAY`` on connect and a timer on reading
+    each request's headers (``KAITEKI_HEADER_TIMEOUT_S``), restarted after every response.
+    The protocol says when the timer finds an unfinished request (:meth:`_header_timeout`).
     """
 
     header_timeout_s: float | None = None
     _header_timer: asyncio.TimerHandle | None = None
+    loop: asyncio.AbstractEventLoop
+    transport: asyncio.Transport
 
     def _arm_header_timer(self) -> None:
         if self.header_timeout_s is None:
             from api.settings import get_settings
 
             type(self).header_timeout_s = get_settings().header_timeout_s
-        if self._header_timer is not None:
-            self._header_timer.cancel()
+        self._stop_header_timer()
         assert self.header_timeout_s is not None
         self._header_timer = self.loop.call_later(self.header_timeout_s, self._header_timeout)
+
+    def _stop_header_timer(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _header_timeout(self) -> None:
+        raise NotImplementedError
+
+    def _send_timeout(self) -> None:
+        self.transport.write(_timeout_response(self.header_timeout_s or 0))
+        self.transport.close()
+
+    def connection_made(self, transport: asyncio.Transport) -> None:
+        """Set ``TCP_NODELAY``, start the header timer, then hand over to uvicorn."""
+        set_nodelay(transport)
+        super().connection_made(transport)  # type: ignore[misc]
+        self._arm_header_timer()
+
+    def on_response_complete(self) -> None:
+        """Restart the header timer for the next request on this connection."""
+        super().on_response_complete()  # type: ignore[misc]
+        if not self.transport.is_closing():
+            self._arm_header_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """Stop the header timer."""
+        self._stop_header_timer()
+        super().connection_lost(exc)  # type: ignore[misc]
+
+
+class NoDelayH11Protocol(_HeaderTimer, H11Protocol):  # type: ignore[misc]
+    """
+    uvicorn's h11 protocol with ``TCP_NODELAY`` set when a connection is made, and a timeout
+    on reading each request's headers (``KAITEKI_HEADER_TIMEOUT_S``).
+    """
 
     def _header_timeout(self) -> None:
         self._header_timer = None
         # h11 stays IDLE on the client side until a request's headers are complete
         if self.transport.is_closing() or self.conn.their_state is not h11.IDLE:
             return
-        if self.conn.our_state is h11.IDLE and self.conn.their_state is h11.IDLE:
-            self.transport.write(_timeout_response(self.header_timeout_s or 0))
-        self.transport.close()
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        """Set ``TCP_NODELAY``, start the header timer, then hand over to uvicorn."""
-        set_nodelay(transport)
-        super().connection_made(transport)
-        self._arm_header_timer()
-
-    def on_response_complete(self) -> None:
-        """Restart the header timer for the next request on this connection."""
-        super().on_response_complete()
-        if not self.transport.is_closing():
-            self._arm_header_timer()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        """Stop the header timer."""
-        if self._header_timer is not None:
-            self._header_timer.cancel()
-            self._header_timer = None
-        super().connection_lost(exc)
+        if self.conn.our_state is h11.IDLE:
+            self._send_timeout()
+        else:
+            self.transport.close()
 
 
-class NoDelayHttpToolsProtocol(HttpToolsProtocol):
+class NoDelayHttpToolsProtocol(_HeaderTimer, HttpToolsProtocol):  # type: ignore[misc]
     """
     uvicorn's httptools protocol (the C parser of Node's llhttp) with what
     :class:`NoDelayH11Protocol` adds: ``TCP_NODELAY`` and the header read timeout.
     """
-
-    header_timeout_s: float | None = None
-    _header_timer: asyncio.TimerHandle | None = None
-
-    def _arm_header_timer(self) -> None:
-        if self.header_timeout_s is None:
-            from api.settings import get_settings
-
-            type(self).header_timeout_s = get_settings().header_timeout_s
-        if self._header_timer is not None:
-            self._header_timer.cancel()
-        assert self.header_timeout_s is not None
-        self._header_timer = self.loop.call_later(self.header_timeout_s, self._header_timeout)
 
     def _header_timeout(self) -> None:
         self._header_timer = None
@@ -154,34 +161,12 @@ class NoDelayHttpToolsProtocol(HttpToolsProtocol):
             return
         if self.cycle is not None and not self.cycle.response_complete:
             return  # a pipelined request whose headers were read with the previous one
-        self.transport.write(_timeout_response(self.header_timeout_s or 0))
-        self.transport.close()
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        """Set ``TCP_NODELAY``, start the header timer, then hand over to uvicorn."""
-        set_nodelay(transport)
-        super().connection_made(transport)
-        self._arm_header_timer()
+        self._send_timeout()
 
     def on_headers_complete(self) -> None:
         """The headers are in: stop the header timer."""
-        if self._header_timer is not None:
-            self._header_timer.cancel()
-            self._header_timer = None
+        self._stop_header_timer()
         super().on_headers_complete()
-
-    def on_response_complete(self) -> None:
-        """Restart the header timer for the next request on this connection."""
-        super().on_response_complete()
-        if not self.transport.is_closing():
-            self._arm_header_timer()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        """Stop the header timer."""
-        if self._header_timer is not None:
-            self._header_timer.cancel()
-            self._header_timer = None
-        super().connection_lost(exc)
 
 
 def reuse_port_socket(bound: socket.socket) -> socket.socket:
