@@ -255,11 +255,13 @@ def _utci_kernel(ta, tr, va, rh, es_hpa, out, flags):
 def _compile_kernel() -> Callable[..., None]:
     # The kernel is straight-line code (no loops over coefficients), so LLVM vectorises the
     # loop over elements (SIMD); "contract" allows fused multiply-adds. It is compiled lazily
-    # on the first call (about 1 s) and not cached on disk: a numba cache of generated code
-    # is tied to the importing module's name and breaks when that differs between runs.
+    # on the first call (about 1 s) and cached on disk like the other kernels: the generated
+    # code is compiled under this file's name, whose every change (coefficients, flags,
+    # generator) invalidates numba's cache index (kept in this folder's __pycache__ or
+    # NUMBA_CACHE_DIR), so each process loads the machine code instead of compiling it again.
     namespace: dict[str, Any] = {"__name__": __name__, "np": np}
-    exec(compile(_KERNEL_SOURCE, f"<utci kernel generated in {__name__}>", "exec"), namespace)
-    kernel: Callable[..., None] = numba.njit(nogil=True, fastmath={"contract"})(
+    exec(compile(_KERNEL_SOURCE, __file__, "exec"), namespace)
+    kernel: Callable[..., None] = numba.njit(nogil=True, fastmath={"contract"}, cache=True)(
         namespace["_utci_kernel"]
     )
     return kernel

@@ -25,7 +25,7 @@ _HARDY_G = (
 )
 
 
-@numba.njit(nogil=True, fastmath={"contract"})
+@numba.njit(nogil=True, fastmath={"contract"}, cache=True)
 def _hardy_ln_es(ta: npt.NDArray[np.float64], buf: npt.NDArray[np.float64]) -> None:
     """Turn ``buf = ln(Ta + 273.15)`` into ``ln(es / hPa)`` in place (Hardy ITS-90)."""
     g0, g1, g2, g3, g4, g5, g6, g7 = _HARDY_G

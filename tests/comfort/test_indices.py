@@ -211,6 +211,18 @@ def test_utci_matches_pythermalcomfort_on_grid():
         assert np.isnan(_reference(ta_g[bad], tr_g[bad], v_g[bad], rh_g[bad])).all()
 
 
+def test_utci_kernels_are_cached_against_their_source_file():
+    # Every process that evaluates UTCI (CLI, servers, field builds) loads the compiled kernels
+    # from numba's on-disk cache; the generated kernel's cache is keyed to utci_approx.py, so
+    # any change of the coefficients, the flags or the generator recompiles it.
+    from comfort.indices import utci_approx, vapour
+
+    for kernel in (utci_approx._utci_kernel, vapour._hardy_ln_es):
+        assert type(kernel._cache).__name__ == "FunctionCache", kernel
+    locator = utci_approx._utci_kernel._cache._impl.locator
+    assert locator._py_file == utci_approx.__file__
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     ta=st.floats(-50, 50),
