@@ -69,8 +69,11 @@ def _solve(
     pen[0, 0] = 0.0
     # a tiny penalty everywhere keeps hours with fewer sensors than coefficients solvable
     pen = pen + np.eye(p) * 1e-9
-    beta = np.asarray(np.linalg.solve(A + pen[None], b[:, :, None])[:, :, 0], dtype=np.float64)
-    beta[n == 0] = np.nan
+    # only hours with readings are solved (a year's field may have data in a few of them);
+    # each hour's system is solved on its own, so the numbers are those of the whole batch
+    beta = np.full(b.shape, np.nan)
+    hours = np.flatnonzero(n != 0)
+    beta[hours] = np.linalg.solve(A[hours] + pen[None], b[hours][:, :, None])[:, :, 0]
     return beta
 
 

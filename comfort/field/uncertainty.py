@@ -50,10 +50,14 @@ def _loso_errors(
             A, b, n = normal[var]
             has = np.isfinite(Y[:, k])
             yk = np.where(has, Y[:, k], 0.0)
-            # leave sensor k out by downdating the normal equations (no refit from scratch)
-            A_k = A - has[:, None, None] * np.outer(X[k], X[k])[None]
-            b_k = b - yk[:, None] * X[k][None, :]
-            beta = _solve(A_k, b_k, n - has, config.ridge)
+            # leave sensor k out by downdating the normal equations (no refit from scratch),
+            # in the hours where other sensors have readings (the others get NaN coefficients)
+            n_k = n - has
+            hours = np.flatnonzero(n_k != 0)
+            A_k = A[hours] - has[hours, None, None] * np.outer(X[k], X[k])[None]
+            b_k = b[hours] - yk[hours, None] * X[k][None, :]
+            beta = np.full((n_t, X.shape[1]), np.nan)
+            beta[hours] = _solve(A_k, b_k, n_k[hours], config.ridge)
             resid = Y[:, others] - beta @ X[others].T
             pk = beta @ X[k] + interpolate_residuals(resid, w, w0)[:, 0]
             clip = _CLIP[var]
