@@ -26,7 +26,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 from starlette.types import Scope
@@ -36,9 +35,8 @@ from api.deps import IngestContext
 from api.errors import error_responses, install_error_handlers
 from api.middleware import (
     BodyLimitMiddleware,
-    ErrorBoundaryMiddleware,
     IngestAuthMiddleware,
-    SecurityHeadersMiddleware,
+    ResponseMiddleware,
 )
 from api.routers import (
     area,
@@ -147,13 +145,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["GET", "POST"],
             allow_headers=["X-API-Key", "Content-Type", "Authorization"],
         )
-    # the error boundary inside the security headers, added last so outermost: the headers are
+    # added last, so outermost: request ids, the error boundary, gzip and the security headers
     # on every response, 401s, 408s, 413s and 500s included
-    app.add_middleware(ErrorBoundaryMiddleware)
-    # pages, maps' GeoJSON and JSON compressed when the client accepts it (a map page is ~5x
-    # smaller gzipped); small bodies are not worth it
-    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)
-    app.add_middleware(SecurityHeadersMiddleware, tiles=s.tiles)
+    app.add_middleware(ResponseMiddleware, tiles=s.tiles, gzip_min_bytes=GZIP_MIN_BYTES)
     install_error_handlers(app)
     app.mount(STATIC_URL, CachedStaticFiles(directory=STATIC_DIR), name="static")
     for module in (area, places, comfort, walkability, route, courses, kpi, pages, reports):

@@ -33,21 +33,32 @@ from api.writer import SpoolWriter
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-async def app_resources(request: Request) -> Resources:
+def app_resources_of(request: Request) -> Resources:
     """The app's :class:`api.resources.Resources` (``app.state.resources``)."""
     res: Resources = request.app.state.resources
     return res
 
 
+async def app_resources(request: Request) -> Resources:
+    """The app's :class:`api.resources.Resources` (``app.state.resources``)."""
+    return app_resources_of(request)
+
+
 ResourcesDep = Annotated[Resources, Depends(app_resources)]
 
 
-async def language(
-    request: Request,
-    lang: Annotated[Literal["ja", "en"] | None, Query(description="Language: ja or en.")] = None,
-) -> str:
+#: ``?lang=``: the language of the answer's sentences and names (:data:`LangDep` negotiates).
+LangQuery = Annotated[Literal["ja", "en"] | None, Query(description="Language: ja or en.")]
+
+
+def request_language(request: Request, lang: str | None) -> str:
     """``ja`` or ``en``: ``?lang=`` first, then ``Accept-Language``, else English."""
     return negotiate(lang, request.headers.get("accept-language"))
+
+
+async def language(request: Request, lang: LangQuery = None) -> str:
+    """``ja`` or ``en``: ``?lang=`` first, then ``Accept-Language``, else English."""
+    return request_language(request, lang)
 
 
 LangDep = Annotated[str, Depends(language)]

@@ -7,7 +7,7 @@ which maps them to an HTTP status by the built-in class they subclass and answer
 ``{"error": <class name>, "message": <the error's own message>, "status": <code>,
 "request_id": <id>}``. A store that cannot be opened (another process holds it, or the file is
 unusable) is a 503 with ``Retry-After`` and a message without paths or process ids. Anything
-else escapes to :class:`api.middleware.ErrorBoundaryMiddleware`, the one error boundary: a
+else escapes to :class:`api.middleware.ResponseMiddleware`, the one error boundary: a
 generic 500 (:func:`internal_error_body`) with the request id, the traceback in the server log
 only.
 
@@ -243,7 +243,7 @@ def wants_html(request: Request) -> bool:
 
 
 def request_id_of(request: Request) -> str | None:
-    """The id :class:`api.middleware.ErrorBoundaryMiddleware` gave the request, if any."""
+    """The id :class:`api.middleware.ResponseMiddleware` gave the request, if any."""
     return getattr(request.state, "request_id", None)
 
 

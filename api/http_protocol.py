@@ -23,7 +23,9 @@ serve all of them while the others idle (measured: 32 wrk connections, one worke
 the other at 0). :class:`ReusePortEventLoop` (uvicorn's ``loop`` option, :data:`EVENT_LOOP`)
 gives each worker its own listening socket on the same address with ``SO_REUSEPORT``, as nginx's
 ``reuseport`` does: the kernel spreads new connections over the workers' sockets by a hash of the
-client's address and port.
+client's address and port. The loop is uvloop's (libuv, as uvicorn's ``--loop uvloop``): the
+server's own work per request (reading, parsing, writing) then costs about half as much CPU
+as with asyncio's selector loop, which matters most to one client's latency.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import sys
 from typing import Any
 
 import h11
+import uvloop
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -188,9 +191,9 @@ def reuse_port_socket(bound: socket.socket) -> socket.socket:
     return own
 
 
-class ReusePortEventLoop(asyncio.SelectorEventLoop):
+class ReusePortEventLoop(uvloop.Loop):
     """
-    asyncio's event loop, except that a server started on a socket handed down by uvicorn's
+    uvloop's event loop, except that a server started on a socket handed down by uvicorn's
     worker supervisor listens on a socket of its own with ``SO_REUSEPORT`` (module docstring).
 
     A server started from a host and port (one worker) or on a Unix socket is unchanged.
@@ -198,7 +201,7 @@ class ReusePortEventLoop(asyncio.SelectorEventLoop):
 
     async def create_server(  # type: ignore[override]
         self, protocol_factory: Any, host: Any = None, port: Any = None, **kwargs: Any
-    ) -> asyncio.Server:
+    ) -> asyncio.AbstractServer:
         """:meth:`asyncio.loop.create_server`, on a per-worker ``SO_REUSEPORT`` socket."""
         sock = kwargs.get("sock")
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):

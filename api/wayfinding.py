@@ -25,12 +25,6 @@ from sensors.courses import energy_kcal
 
 __all__ = ["isochrone_answer", "parse_at", "route_answer", "route_card", "route_json"]
 
-#: Per-edge (name_ja, name_en) arrays of a compiled graph, by ``id`` (the graph is kept too,
-#: so the id cannot be reused while the entry lives).
-_EDGE_NAMES: dict[
-    int, tuple[routing.CompiledGraph, npt.NDArray[np.object_], npt.NDArray[np.object_]]
-] = {}
-
 
 def edge_names(
     res: Resources, cg: routing.CompiledGraph
@@ -40,40 +34,47 @@ def edge_names(
     ``name_ja``/``name_en`` edge attributes (docs/STREET_NAMES.md); a graph without them (one
     built from OpenStreetMap) gives its ``name`` in both.
     """
-    hit = _EDGE_NAMES.get(id(cg))
+    ja, en, _ = _edge_card_columns(res, cg)
+    return np.asarray(ja, dtype=object), np.asarray(en, dtype=object)
+
+
+def _edge_card_columns(
+    res: Resources, cg: routing.CompiledGraph
+) -> tuple[list[str], list[str], list[str]]:
+    """
+    Per directed edge of ``cg``: Japanese name, English name and kind name, as lists (a route
+    card picks a few dozen of them per request), worked out once per graph.
+    """
+    hit = _CARD_COLUMNS.get(id(cg))
     if hit is not None and hit[0] is cg:
-        return hit[1], hit[2]
+        return hit[1]
     by_segment: dict[int, tuple[str, str]] = {}
     for _, _, d in res.graph().edges(data=True):
         name = d.get("name") or ""
         name = name if isinstance(name, str) else ";".join(map(str, name))
         en = d.get("name_en") or name
         by_segment[int(d["segment_id"])] = (str(d.get("name_ja") or en), str(en))
-    pairs = [by_segment.get(int(sid), ("", "")) for sid in cg.segment_id]
-    ja = np.array([p[0] for p in pairs], dtype=object)
-    en = np.array([p[1] for p in pairs], dtype=object)
-    _EDGE_NAMES.clear()
-    _EDGE_NAMES[id(cg)] = (cg, ja, en)
-    return ja, en
+    pairs = [by_segment.get(sid, ("", "")) for sid in cg.segment_id.tolist()]
+    kinds = [routing.KIND_NAMES[k] for k in cg.kind.tolist()]
+    columns = ([p[0] for p in pairs], [p[1] for p in pairs], kinds)
+    _CARD_COLUMNS.clear()
+    _CARD_COLUMNS[id(cg)] = (cg, columns)
+    return columns
 
 
-#: Per-edge end bearings (:func:`comfort.routing.end_bearings`) of a compiled graph, by ``id``.
-_EDGE_BEARINGS: dict[
-    int, tuple[routing.CompiledGraph, npt.NDArray[np.float64], npt.NDArray[np.float64]]
-] = {}
+#: :func:`_edge_card_columns` of the graph in use, by ``id`` (the graph is kept too, so the id
+#: cannot be reused while the entry lives).
+_CARD_COLUMNS: dict[int, tuple[routing.CompiledGraph, tuple[list[str], list[str], list[str]]]] = {}
 
 
 def edge_bearings(
     cg: routing.CompiledGraph,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """The bearing of the first and last 15 m of every directed edge of ``cg`` (degrees)."""
-    hit = _EDGE_BEARINGS.get(id(cg))
-    if hit is not None and hit[0] is cg:
-        return hit[1], hit[2]
-    start, end = routing.end_bearings(cg.coords, cg.coord_ptr)
-    _EDGE_BEARINGS.clear()
-    _EDGE_BEARINGS[id(cg)] = (cg, start, end)
-    return start, end
+    hit = cg._derived.get("end_bearings")
+    if hit is None:
+        hit = cg._derived["end_bearings"] = routing.end_bearings(cg.coords, cg.coord_ptr)
+    return hit[0], hit[1]
 
 
 def segment_names(res: Resources, lang: str) -> dict[int, str]:
@@ -151,22 +152,24 @@ def route_card(
     street names, and why this route was chosen (a code and a sentence in ``lang``).
     """
     cg = res.compiled()
-    ja, en = edge_names(res, cg)
+    ja, en, kinds = _edge_card_columns(res, cg)
     edges = r.route.edges
+    path = edges.tolist()
     start, end = edge_bearings(cg)
     turns = routing.turns_from_bearings(
-        start[edges],
-        end[edges],
-        [str(x) for x in ja[edges]],
-        [str(x) for x in en[edges]],
-        [routing.KIND_NAMES[int(k)] for k in cg.kind[edges]],
+        start[edges].tolist(),
+        end[edges].tolist(),
+        [ja[e] for e in path],
+        [en[e] for e in path],
+        [kinds[e] for e in path],
         cg.length_m[edges].tolist(),
     )
     walkways: list[dict[str, str]] = []
-    for e in edges[cg.kind[edges] == routing.KIND_CODES["underground"]]:
-        pair = {"name_ja": str(ja[e]), "name_en": str(en[e])}
-        if pair["name_en"] and pair not in walkways:
-            walkways.append(pair)
+    for e in path:
+        if kinds[e] == "underground" and en[e]:
+            pair = {"name_ja": ja[e], "name_en": en[e]}
+            if pair not in walkways:
+                walkways.append(pair)
     stress = {
         "route": _stress_minutes(r.route.utci_minutes),
         "shortest": _stress_minutes(r.shortest.utci_minutes),

@@ -82,6 +82,26 @@ class EdgeWeights:
     utci_category: npt.NDArray[np.object_] | None
     has_comfort: bool
 
+    def utci_codes(self) -> tuple[npt.NDArray[np.intp], list[str]]:
+        """
+        :attr:`utci_category` as integer codes and the names they stand for, worked out once
+        per weights (a route sums its minutes per category with ``np.bincount``).
+
+        Raises
+        ------
+        ValueError
+            The weights carry no UTCI categories.
+        """
+        cached = self.__dict__.get("_utci_codes")
+        if cached is None:
+            if self.utci_category is None:
+                raise ValueError("these weights have no UTCI categories (no comfort field)")
+            labels = np.asarray([str(x) for x in self.utci_category], dtype=object)
+            names, codes = np.unique(labels, return_inverse=True)
+            cached = (np.asarray(codes, dtype=np.intp), [str(n) for n in names])
+            object.__setattr__(self, "_utci_codes", cached)
+        return cached
+
 
 #: The clock of opening hours and of naive times.
 SAPPORO_TZ = ZoneInfo("Asia/Tokyo")

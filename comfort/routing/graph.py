@@ -106,6 +106,7 @@ class CompiledGraph:
     _trees: dict[int | None, tuple[cKDTree, npt.NDArray[np.int64]]] = field(
         repr=False, default_factory=dict
     )
+    _derived: dict[str, Any] = field(repr=False, default_factory=dict)
 
     @property
     def n_nodes(self) -> int:
@@ -336,6 +337,44 @@ class CompiledGraph:
         tr = _transformer(self.crs, _WGS84)
         lon, lat = tr.transform(arr[:, 0], arr[:, 1])
         return np.column_stack([lon, lat])
+
+    def coords_lonlat(self) -> npt.NDArray[np.float64]:
+        """
+        Every vertex of :attr:`coords` in lon/lat (degrees), transformed once per graph: a route
+        then gathers its vertices instead of transforming them (the same doubles, since the
+        transformation is per point).
+        """
+        out = self._derived.get("coords_lonlat")
+        if out is None:
+            out = self._derived["coords_lonlat"] = self.to_lonlat(self.coords)
+        return np.asarray(out)
+
+    def path_vertex_index(self, edges: npt.ArrayLike) -> npt.NDArray[np.intp]:
+        """
+        Positions in :attr:`coords` of a path's vertices, given its directed edges in order:
+        each edge's vertices, the shared one at a joint once.
+
+        Examples
+        --------
+        >>> import networkx as nx
+        >>> from comfort.routing.graph import compile_graph
+        >>> G = nx.MultiDiGraph(crs="EPSG:6680")
+        >>> for n, x in enumerate([0.0, 100.0, 200.0]):
+        ...     G.add_node(n, x=x, y=0.0, lon=141.35 + n / 1000, lat=43.06)
+        >>> for u, v in [(0, 1), (1, 2)]:
+        ...     _ = G.add_edge(u, v, length=100.0, segment_id=u)
+        >>> cg = compile_graph(G)
+        >>> cg.coords[cg.path_vertex_index([0, 1])].tolist()
+        [[0.0, 0.0], [100.0, 0.0], [200.0, 0.0]]
+        """
+        e = np.asarray(edges, dtype=np.intp)
+        starts = self.coord_ptr[e].astype(np.intp)
+        starts[1:] += 1  # each later edge starts where the previous one ended
+        counts = self.coord_ptr[e + 1].astype(np.intp) - starts
+        ends = np.cumsum(counts)
+        return np.arange(int(ends[-1]) if e.size else 0, dtype=np.intp) + np.repeat(
+            starts - (ends - counts), counts
+        )
 
     def _tree(self, level: int | None) -> tuple[cKDTree, npt.NDArray[np.int64]]:
         if level not in self._trees:

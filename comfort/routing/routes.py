@@ -189,6 +189,33 @@ class Route:
         }
 
 
+def _utci_minutes(
+    weights: EdgeWeights,
+    edges: npt.NDArray[np.int64],
+    minutes: npt.NDArray[np.float64],
+    category_order: Sequence[str] | None,
+) -> dict[str, float]:
+    """
+    Minutes per UTCI category along ``edges`` (``minutes`` is theirs), in ``category_order``
+    then by first appearance; each total adds the edges' minutes in path order.
+    """
+    codes, names = weights.utci_codes()
+    path_codes = codes[edges]
+    sums = np.bincount(path_codes, weights=minutes, minlength=len(names)).tolist()
+    present = np.flatnonzero(np.bincount(path_codes, minlength=len(names))).tolist()
+    if category_order is not None and all(names[i] in category_order for i in present):
+        # the usual case: every category on the path has its place in the order
+        at = {names[i]: i for i in present}
+        return {c: sums[at[c]] if c in at else 0.0 for c in category_order}
+    seen = list(dict.fromkeys(path_codes.tolist()))  # by first appearance
+    totals = {names[i]: sums[i] for i in seen}
+    if category_order is None:
+        return totals
+    out = {c: totals.get(c, 0.0) for c in category_order}
+    out.update({k: v for k, v in totals.items() if k not in out})
+    return out
+
+
 def route_figures(
     cg: CompiledGraph,
     weights: EdgeWeights,
@@ -215,26 +242,19 @@ def route_figures(
     """
     edges = np.asarray(edges, dtype=np.int64)
     length = float(cg.length_m[edges].sum())
-    minutes = float(weights.minutes[edges].sum())
+    mins = weights.minutes[edges]
+    minutes = float(mins.sum())
     indoor_m = float(cg.length_m[edges][cg.indoor[edges]].sum())
-    utci: dict[str, float] | None = None
-    if weights.utci_category is not None:
-        mins = weights.minutes[edges]
-        labels = weights.utci_category[edges]
-        totals: dict[str, float] = {}
-        for lab, mn in zip(labels, mins, strict=True):
-            totals[str(lab)] = totals.get(str(lab), 0.0) + float(mn)
-        if category_order is not None:
-            utci = {c: totals.get(c, 0.0) for c in category_order}
-            utci.update({k: v for k, v in totals.items() if k not in utci})
-        else:
-            utci = totals
+    utci = (
+        None
+        if weights.utci_category is None
+        else _utci_minutes(weights, edges, mins, category_order)
+    )
     if edges.size:
-        parts = [cg.edge_coords(int(e)) for e in edges]
-        xy = np.concatenate([parts[0]] + [p[1:] for p in parts[1:]])
+        lonlat = cg.coords_lonlat()[cg.path_vertex_index(edges)]
     else:
         node = 0 if source is None else source
-        xy = np.array([[cg.x[node], cg.y[node]], [cg.x[node], cg.y[node]]])
+        lonlat = cg.to_lonlat([[cg.x[node], cg.y[node]], [cg.x[node], cg.y[node]]])
     walkways: list[str] = []
     for e in edges[cg.kind[edges] == KIND_CODES["underground"]]:
         nm = str(cg.name[e])
@@ -248,7 +268,7 @@ def route_figures(
         underground_share=indoor_m / length if length > 0 else 0.0,
         cost=float(weights.cost[edges].sum()) if cost is None else cost,
         edges=edges,
-        coords_lonlat=cg.to_lonlat(xy),
+        coords_lonlat=lonlat,
         walkways=tuple(walkways),
     )
 
