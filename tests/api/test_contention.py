@@ -101,11 +101,19 @@ class Server:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def started_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     srv = Server(tmp_path_factory.mktemp("contention"))
-    srv.start()
     yield srv
     srv.stop()
+
+
+@pytest.fixture
+def server(started_server: Server) -> Server:
+    """The module's server, running (a campaign that stopped it to read the store left it so:
+    it starts again only when another campaign needs it)."""
+    if started_server.proc is None:
+        started_server.start()
+    return started_server
 
 
 def _reading(sensor: str, minute: int) -> dict[str, Any]:
@@ -191,7 +199,6 @@ def test_writers_and_a_cli_ingest_never_fight(server: Server, tmp_path: Path) ->
     assert all(counts.get(key) == 1 for key in acked), "an acknowledged row is missing or doubled"
     assert len(counts) == len(acked)
     assert int(cli_rows["n"].iloc[0]) == 200 * len(cli_runs)
-    server.start()  # for the next campaigns
 
 
 @pytest.mark.slow
@@ -281,4 +288,3 @@ def test_same_batch_from_eight_clients_is_stored_once(server: Server) -> None:
             "GROUP BY ALL"
         )
     assert len(per_sensor) == 20 and set(per_sensor["n"]) == {4}
-    server.start()
