@@ -114,9 +114,6 @@ def main() -> dict[str, Any]:
     from comfort import field, indices
 
     indices.utci(np.array([20.0]), np.array([25.0]), np.array([1.0]), np.array([50.0]))  # JIT
-    from comfort.field.compiled import wbgt_from_mrt
-
-    wbgt_from_mrt(np.array([20.0]), np.array([25.0]), np.array([50.0]), np.array([1.0]))  # JIT
     t0 = time.perf_counter()
     _G, segments, registry, readings, places = _inputs()
     prep_s = time.perf_counter() - t0

@@ -12,7 +12,6 @@ import numpy as np
 import numpy.typing as npt
 
 from comfort import indices
-from comfort.field.compiled import wbgt_from_mrt
 
 #: Value of ``utci_category`` where UTCI is undefined (:data:`comfort.indices.MISSING_CODE`).
 CATEGORY_FILL = int(indices.MISSING_CODE)
@@ -112,8 +111,9 @@ def _wbgt(values: dict[str, npt.NDArray[Any]]) -> npt.NDArray[np.float32]:
     ok = np.isfinite(air) & np.isfinite(mrt) & np.isfinite(wind) & np.isfinite(rh)
     if not ok.any():
         return out
-    # comfort.indices.globe_temperature and wbgt_outdoor, compiled (the same numbers)
-    out[ok] = wbgt_from_mrt(air[ok], mrt[ok], rh[ok], wind[ok], WBGT_GLOBE_DIAMETER_M)
+    a, v = air[ok], wind[ok]
+    globe_c = indices.globe_temperature(mrt[ok], a, v, WBGT_GLOBE_DIAMETER_M)
+    out[ok] = indices.wbgt_outdoor(a, globe_c, rh[ok], v)
     return out
 
 
