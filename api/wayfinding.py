@@ -26,63 +26,45 @@ from sensors.courses import energy_kcal
 __all__ = ["isochrone_answer", "parse_at", "route_answer", "route_card", "route_json"]
 
 
-def edge_names(
-    res: Resources, cg: routing.CompiledGraph
-) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]:
-    """
-    The Japanese and English name of every directed edge of ``cg``, from the graph's
-    ``name_ja``/``name_en`` edge attributes (docs/STREET_NAMES.md); a graph without them (one
-    built from OpenStreetMap) gives its ``name`` in both.
-    """
-    ja, en, _ = _edge_card_columns(res, cg)
-    return np.asarray(ja, dtype=object), np.asarray(en, dtype=object)
-
-
 def _edge_card_columns(
     res: Resources, cg: routing.CompiledGraph
 ) -> tuple[list[str], list[str], list[str]]:
     """
     Per directed edge of ``cg``: Japanese name, English name and kind name, as lists (a route
-    card picks a few dozen of them per request), worked out once per graph.
+    card picks a few dozen of them per request), worked out once per graph. Names come from the
+    graph's ``name_ja``/``name_en`` edge attributes (docs/STREET_NAMES.md); a graph without them
+    (one built from OpenStreetMap) gives its ``name`` in both.
     """
-    hit = _CARD_COLUMNS.get(id(cg))
-    if hit is not None and hit[0] is cg:
-        return hit[1]
-    by_segment: dict[int, tuple[str, str]] = {}
-    for _, _, d in res.graph().edges(data=True):
-        name = d.get("name") or ""
-        name = name if isinstance(name, str) else ";".join(map(str, name))
-        en = d.get("name_en") or name
-        by_segment[int(d["segment_id"])] = (str(d.get("name_ja") or en), str(en))
-    pairs = [by_segment.get(sid, ("", "")) for sid in cg.segment_id.tolist()]
-    kinds = [routing.KIND_NAMES[k] for k in cg.kind.tolist()]
-    columns = ([p[0] for p in pairs], [p[1] for p in pairs], kinds)
-    _CARD_COLUMNS.clear()
-    _CARD_COLUMNS[id(cg)] = (cg, columns)
-    return columns
 
+    def columns() -> tuple[list[str], list[str], list[str]]:
+        by_segment: dict[int, tuple[str, str]] = {}
+        for _, _, d in res.graph().edges(data=True):
+            name = d.get("name") or ""
+            name = name if isinstance(name, str) else ";".join(map(str, name))
+            en = d.get("name_en") or name
+            by_segment[int(d["segment_id"])] = (str(d.get("name_ja") or en), str(en))
+        pairs = [by_segment.get(sid, ("", "")) for sid in cg.segment_id.tolist()]
+        kinds = [routing.KIND_NAMES[k] for k in cg.kind.tolist()]
+        return [p[0] for p in pairs], [p[1] for p in pairs], kinds
 
-#: :func:`_edge_card_columns` of the graph in use, by ``id`` (the graph is kept too, so the id
-#: cannot be reused while the entry lives).
-_CARD_COLUMNS: dict[int, tuple[routing.CompiledGraph, tuple[list[str], list[str], list[str]]]] = {}
+    out: tuple[list[str], list[str], list[str]] = cg.derived("card_columns", columns)
+    return out
 
 
 def edge_bearings(
     cg: routing.CompiledGraph,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """The bearing of the first and last 15 m of every directed edge of ``cg`` (degrees)."""
-    hit = cg._derived.get("end_bearings")
-    if hit is None:
-        hit = cg._derived["end_bearings"] = routing.end_bearings(cg.coords, cg.coord_ptr)
-    return hit[0], hit[1]
+    start, end = cg.derived("end_bearings", lambda: routing.end_bearings(cg.coords, cg.coord_ptr))
+    return start, end
 
 
 def segment_names(res: Resources, lang: str) -> dict[int, str]:
     """Each segment's street or walkway name in ``lang`` (map tooltips), by ``segment_id``."""
     cg = res.compiled()
-    ja, en = edge_names(res, cg)
+    ja, en, _ = _edge_card_columns(res, cg)
     names = ja if lang == "ja" else en
-    return {int(sid): str(n) for sid, n in zip(cg.segment_id, names, strict=True)}
+    return dict(zip(cg.segment_id.tolist(), names, strict=True))
 
 
 def _stress_group(name: str) -> str:

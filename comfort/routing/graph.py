@@ -8,7 +8,7 @@ The compiled walking graph: CSR arrays, edge columns, lon/lat snapping (docs/ROU
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -338,16 +338,22 @@ class CompiledGraph:
         lon, lat = tr.transform(arr[:, 0], arr[:, 1])
         return np.column_stack([lon, lat])
 
+    def derived(self, key: str, compute: Callable[[], Any]) -> Any:
+        """
+        ``compute()``, worked out once per graph and kept under ``key`` (per-edge columns that
+        every route reads: lon/lat vertices, end bearings, the turn list's names).
+        """
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return self._derived[key]
+
     def coords_lonlat(self) -> npt.NDArray[np.float64]:
         """
         Every vertex of :attr:`coords` in lon/lat (degrees), transformed once per graph: a route
         then gathers its vertices instead of transforming them (the same doubles, since the
         transformation is per point).
         """
-        out = self._derived.get("coords_lonlat")
-        if out is None:
-            out = self._derived["coords_lonlat"] = self.to_lonlat(self.coords)
-        return np.asarray(out)
+        return np.asarray(self.derived("coords_lonlat", lambda: self.to_lonlat(self.coords)))
 
     def path_vertex_index(self, edges: npt.ArrayLike) -> npt.NDArray[np.intp]:
         """
