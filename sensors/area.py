@@ -36,6 +36,7 @@ from shapely.ops import linemerge, substring
 from comfort import network
 from comfort.network import Walkway
 from sensors.errors import AreaError
+from sensors.readers import read_vector
 from sensors.street_names import street_names
 
 CENSUS_FILE = "sapporo_downtown_chome_2015.geojson"
@@ -138,8 +139,8 @@ def load_blocks(census_path: Path) -> gpd.GeoDataFrame:
         The file cannot be read or lacks the census fields.
     """
     try:
-        raw = gpd.read_file(census_path)
-    except Exception as exc:  # pyogrio raises several types for unreadable files
+        raw = read_vector(census_path)
+    except Exception as exc:  # json, shapely and GDAL raise several types
         raise AreaError(
             f"cannot read census blocks from {census_path}: {exc}. Expected the e-Stat/CODH "
             "GeoJSON sapporo_downtown_chome_2015.geojson."
@@ -212,7 +213,7 @@ def read_planning_area(area_path: Path) -> gpd.GeoDataFrame:
             "file or unset it to use the embedded default"
         )
     try:
-        gdf = gpd.read_file(area_path)
+        gdf = read_vector(area_path)
     except Exception as exc:
         raise AreaError(f"cannot read planning area {area_path}: {exc}") from exc
     polys = gdf[gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]

@@ -24,6 +24,7 @@ from shapely.geometry import LineString
 
 from comfort.network import bearing_deg, largest_component, set_street_counts
 from sensors.errors import OSMSourceError
+from sensors.readers import read_vector
 
 #: OSMnx's "walk" network filter, as tag rules: a way is walkable when it has a ``highway`` tag
 #: and none of these tags matches.
@@ -205,12 +206,12 @@ def graph_from_polygon_file(
     polygon_path: Path, to_crs: str | None = None
 ) -> tuple[nx.MultiDiGraph, OSMReport]:
     """A walking graph inside the polygon of a GeoJSON file, downloaded through OSMnx."""
-    import geopandas as gpd
     import osmnx as ox
     import shapely
 
     try:
-        gdf = gpd.read_file(polygon_path).to_crs("EPSG:4326")
+        gdf = read_vector(polygon_path)
+        gdf = gdf.set_crs("EPSG:4326") if gdf.crs is None else gdf.to_crs("EPSG:4326")
     except Exception as exc:
         raise OSMSourceError(f"cannot read polygon file {polygon_path}: {exc}") from exc
     polygon = shapely.union_all(gdf.geometry.values)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -45,6 +46,91 @@ def sha256_file(path: str | Path, chunk_bytes: int = 1 << 22) -> str:
     return digest.hexdigest()
 
 
+#: File name suffixes :func:`read_vector` parses as GeoJSON itself (every other goes to GDAL).
+GEOJSON_SUFFIXES: tuple[str, ...] = (".geojson", ".json")
+
+_GEOMETRY_TYPES = frozenset(
+    {
+        "Point",
+        "MultiPoint",
+        "LineString",
+        "MultiLineString",
+        "Polygon",
+        "MultiPolygon",
+        "GeometryCollection",
+    }
+)
+
+
+def read_vector(path: str | Path) -> Any:
+    """
+    A vector file as a GeoDataFrame in the file's own CRS (EPSG:4326 for GeoJSON without one).
+
+    GeoJSON (:data:`GEOJSON_SUFFIXES`) is parsed with :mod:`json` and shapely, so a process that
+    reads only GeoJSON never loads GDAL (about 55 MB per API worker); any other format goes
+    to :func:`geopandas.read_file`. As GDAL does, property values that are objects or arrays
+    become JSON text, a legacy ``crs`` member is honoured and the geometry column comes last.
+
+    Raises
+    ------
+    OSError, ValueError
+        The file cannot be read, is not JSON, or its top level is not a FeatureCollection,
+        a Feature or a geometry (callers add what the file should have been).
+    """
+    import geopandas as gpd
+
+    p = Path(path)
+    if p.suffix.lower() not in GEOJSON_SUFFIXES:
+        return gpd.read_file(p)
+    doc = json.loads(p.read_bytes())
+    kind = doc.get("type") if isinstance(doc, dict) else type(doc).__name__
+    if kind == "FeatureCollection" and isinstance(doc.get("features"), list):
+        features = doc["features"]
+    elif kind == "Feature":
+        features = [doc]
+    elif kind in _GEOMETRY_TYPES:
+        features = [{"type": "Feature", "geometry": doc, "properties": {}}]
+    else:
+        raise ValueError(
+            f"the top level has type {kind!r}; GeoJSON needs a FeatureCollection (with a "
+            "'features' list), a Feature or a geometry"
+        )
+    return _features_frame(features, _legacy_crs(doc) or "EPSG:4326")
+
+
+def _features_frame(features: list[Any], crs: str) -> Any:
+    import geopandas as gpd
+    from shapely.geometry import shape
+
+    geoms, rows = [], []
+    for i, feat in enumerate(features):
+        if not isinstance(feat, dict):
+            raise ValueError(f"feature {i} is not a GeoJSON object: {feat!r:.60}")
+        geom = feat.get("geometry")
+        try:
+            geoms.append(None if geom is None else shape(geom))
+        except Exception as exc:  # shapely raises several types for a malformed geometry
+            raise ValueError(f"feature {i}: bad geometry: {exc}") from exc
+        props = feat.get("properties") or {}
+        rows.append(
+            {
+                k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v
+                for k, v in props.items()
+            }
+        )
+    table = pd.DataFrame.from_records(rows, index=pd.RangeIndex(len(rows)))
+    return gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geoms, index=table.index), crs=crs)
+
+
+def _legacy_crs(doc: Any) -> str | None:
+    """The CRS named by a 2008-style ``crs`` member (RFC 7946 dropped it; GDAL still reads it)."""
+    crs = doc.get("crs") if isinstance(doc, dict) else None
+    name = (crs or {}).get("properties", {}).get("name") if isinstance(crs, dict) else None
+    if not isinstance(name, str) or name.upper().endswith("CRS84"):
+        return None
+    return name
+
+
 def read_layer(path: str | Path, hint: str) -> Any:
     """
     A vector layer (GeoJSON or any OGR format) in EPSG:4326, or a clear error.
@@ -67,14 +153,12 @@ def read_layer(path: str | Path, hint: str) -> Any:
     FileFormatError
         The file is missing or cannot be read as a vector layer.
     """
-    import geopandas as gpd
-
     p = Path(path)
     if not p.is_file():
         raise FileFormatError(f"{p.name} not found at {p}; pass {hint}")
     try:
-        gdf = gpd.read_file(p)
-    except Exception as exc:  # pyogrio raises several error types
+        gdf = read_vector(p)
+    except Exception as exc:  # json, shapely and GDAL raise several error types
         raise FileFormatError(f"{p.name}: cannot read as GeoJSON: {exc}") from exc
     return gdf.set_crs("EPSG:4326") if gdf.crs is None else gdf.to_crs("EPSG:4326")
 

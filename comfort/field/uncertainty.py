@@ -11,7 +11,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.optimize import nnls
 
 from comfort.field.config import VARIABLES, FieldConfig
 from comfort.field.derived import _utci
@@ -158,6 +157,8 @@ def _nnls_line(
     f: npt.NDArray[np.float64], y: npt.NDArray[np.float64]
 ) -> tuple[float, float, float]:
     """Least squares ``y ≈ a + b f`` with a, b >= 0; returns (a, b, sum of squared residuals)."""
+    from scipy.optimize import nnls  # here: scipy.optimize costs a server 12 MB it rarely needs
+
     A = np.column_stack([np.ones_like(f), f])
     coef, rnorm = nnls(A, y)
     return float(coef[0]), float(coef[1]), float(rnorm**2)
