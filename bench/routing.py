@@ -5,9 +5,10 @@ graphs and pairs in the same run; time to switch the cost array to another hour;
 
 (b) is *generated* (no city-scale OSM extract is available offline): a 317 × 317 street grid
 (100,489 nodes, 100 m blocks) with ±20 m jitter of the crossings, 5 % of the segments removed
-and every fourth east–west street one-way (``sensors.synthetic.generated_city``, shared with
-bench/field_city.py). Discomfort values are *simulated* (uniform random,
-fixed seed): the benchmark measures speed, not comfort.
+and every fourth east–west street one-way (``sensors.synthetic.generated_city`` with
+``field_attributes=False``: only the edge attributes routing reads; bench/field_city.py uses the
+full graph). Discomfort values are *simulated* (uniform random, fixed seed): the benchmark
+measures speed, not comfort.
 
 Run: ``.venv/bin/python -m bench.routing``.
 """
@@ -128,7 +129,9 @@ def main() -> dict[str, Any]:
 
     sapporo = bench_graph(resources.graph().copy(), n_kaiteki=1000, n_osmnx=200, seed=1)
     print(f"[bench] routing (a) Sapporo: {sapporo}", flush=True)
-    city = bench_graph(generated_city(), n_kaiteki=300, n_osmnx=20, seed=2)
+    # routing reads only length, segment_id and oneway: the field's edge attributes would only
+    # add memory to the networkx reference
+    city = bench_graph(generated_city(field_attributes=False), n_kaiteki=300, n_osmnx=20, seed=2)
     print(f"[bench] routing (b) generated city: {city}", flush=True)
     return {
         "sapporo_nodes": sapporo["nodes"],

@@ -54,6 +54,7 @@ def generated_city(
     seed: int = SEED,
     jitter_m: float = 20.0,
     removed_share: float = 0.05,
+    field_attributes: bool = True,
 ) -> nx.MultiDiGraph:
     """
     A jittered ``side × side`` street grid (generated, fixed seed) with OSMnx conventions.
@@ -80,6 +81,9 @@ def generated_city(
         Largest shift (m) of a crossing from the regular grid.
     removed_share
         Share of the grid's segments left out (dead ends, blocks of two).
+    field_attributes
+        False: edges carry only ``length``, ``segment_id`` and ``oneway``, what routing reads
+        (the same network in about 110 MB less memory at the default size).
 
     Returns
     -------
@@ -91,6 +95,8 @@ def generated_city(
     >>> G = generated_city(side=4)
     >>> G.number_of_nodes(), G.graph["generated"]
     (16, True)
+    >>> sorted(next(iter(generated_city(side=4, field_attributes=False).edges(data=True)))[2])
+    ['length', 'oneway', 'segment_id']
     """
     rng = np.random.default_rng(seed)
     cx, cy = _centre_xy()
@@ -120,19 +126,20 @@ def generated_city(
         wide = street_index % WIDE_EVERY == 0
         one_way = (di == 0) & ((a // side) % 4 == 1)
         for k in range(a.size):
-            attrs = {
-                "length": float(length[k]),
-                "segment_id": seg,
-                "kind": "street",
-                "level": 0,
-                "bearing_deg": float(bearing[k]),
-                "width_class": "wide" if wide[k] else "standard",
-                "park_adjacent": bool(park[k]),
-                "river_dist_m": float(river[k]),
-            }
+            attrs: dict[str, object] = {"length": float(length[k]), "segment_id": seg}
+            if field_attributes:
+                attrs |= {
+                    "kind": "street",
+                    "level": 0,
+                    "bearing_deg": float(bearing[k]),
+                    "width_class": "wide" if wide[k] else "standard",
+                    "park_adjacent": bool(park[k]),
+                    "river_dist_m": float(river[k]),
+                }
             u, v = int(a[k]), int(b[k])
             G.add_edge(u, v, oneway=bool(one_way[k]), **attrs)
             if not one_way[k]:
-                G.add_edge(v, u, oneway=False, reversed=True, **attrs)
+                back = {**attrs, "reversed": True} if field_attributes else attrs
+                G.add_edge(v, u, oneway=False, **back)
             seg += 1
     return G
