@@ -136,21 +136,26 @@ def mean_radiant_temperature(
 def _globe_balance(
     tg_k: npt.NDArray[np.float64],
     ta_k: npt.NDArray[np.float64],
-    v: npt.NDArray[np.float64],
+    forced: npt.NDArray[np.float64],
     target: npt.NDArray[np.float64],
     d: float,
     eps_sigma: float,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Residual of the globe heat balance at ``tg_k`` (K⁴) and its derivative in ``tg_k``."""
+    """
+    Residual of the globe heat balance at ``tg_k`` (K⁴) and its derivative in ``tg_k``.
+
+    ``forced`` is the forced-convection coefficient (it does not depend on ``tg_k``); powers
+    are products and square roots, several times quicker than ``**`` on arrays.
+    """
     dt = tg_k - ta_k
-    forced = _FORCED * v**0.6 / d**0.4
-    natural = _NATURAL * (np.abs(dt) / d) ** 0.25
+    natural = _NATURAL * np.sqrt(np.sqrt(np.abs(dt) / d))
     use_natural = natural > forced
     h = np.where(use_natural, natural, forced)
     # d/dTg [h dT] = h for forced, 1.25 h for natural (h ∝ |dT|^0.25)
     dh = np.where(use_natural, 1.25 * h, h)
-    f = tg_k**4 + h * dt / eps_sigma - target
-    return f, 4.0 * tg_k**3 + dh / eps_sigma
+    tg2 = tg_k * tg_k
+    f = tg2 * tg2 + h * dt / eps_sigma - target
+    return f, 4.0 * tg2 * tg_k + dh / eps_sigma
 
 
 def globe_temperature(
@@ -209,17 +214,19 @@ def globe_temperature(
     ta_k = np.where(bad, 20.0, ta) + _KELVIN
     tr_k = np.where(bad, 20.0, tr) + _KELVIN
     v = np.where(bad, 1.0, v)
-    target = tr_k**4
+    target = (tr_k * tr_k) ** 2
     eps_sigma = globe_emissivity * STEFAN_BOLTZMANN
     lo, hi = np.minimum(ta_k, tr_k), np.maximum(ta_k, tr_k)
     x = 0.5 * (lo + hi)
+    forced = _FORCED * v**0.6 / globe_diameter_m**0.4
     for _ in range(100):
-        f, df = _globe_balance(x, ta_k, v, target, globe_diameter_m, eps_sigma)
+        f, df = _globe_balance(x, ta_k, forced, target, globe_diameter_m, eps_sigma)
         lo = np.where(f < 0, x, lo)
         hi = np.where(f > 0, x, hi)
-        newton = x - f / df
+        step = f / df
+        newton = x - step
         x_new = np.where((newton >= lo) & (newton <= hi), newton, 0.5 * (lo + hi))
-        converged = np.abs(f / df) <= 1e-9
+        converged = np.abs(step) <= 1e-9
         x = np.where(converged, newton, x_new)
         if converged.all():
             break
