@@ -33,3 +33,18 @@ def reading(i: int, sensor: str = "S01", *, base: str = "2026-06-01T00:00:00+09:
         "wind_speed_m_s": round(1.5 + jitter(3) * 3, 2), "globe_temp_c": round(air + 3 + jitter(4), 2),
     }  # fmt: skip
     return json.dumps(rec).encode()
+
+
+def collect_cli(*args: str) -> None:
+    """``kaiteki ARGS`` in a CLI holding only the ``collect`` group (a fork server ``call``)."""
+    import sys
+
+    import typer
+
+    from api.cli import collect
+    from api.cli._errors import run_with_clear_errors
+
+    sys.argv = ["kaiteki", *args]
+    app = typer.Typer()
+    collect.register(app)
+    run_with_clear_errors(app)

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import random
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -26,6 +24,7 @@ from typing import Any
 import pytest
 
 from sensors.store import Store
+from tests.forkserver import ForkedRun, ForkServer
 from tests.sensors.collect_support import Broker, broker, publish, reading
 
 #: ``kaiteki collect ...``: the real command, in a CLI holding only the ``collect`` group (so
@@ -36,118 +35,10 @@ KAITEKI_COLLECT = [
     "app = typer.Typer(); collect.register(app); run_with_clear_errors(app)",
 ]  # fmt: skip
 
-
-#: Reads "ERR_PATH<TAB>ARG<TAB>ARG..." lines; forks one ``kaiteki collect ARG...`` run per line
-#: (the CLI of :data:`KAITEKI_COLLECT`, stderr to ERR_PATH), prints "child PID", then "exit
-#: STATUS" when that run ended. The kill -9 campaign's runs take a fork of a process that
-#: imported the collector once, not an interpreter start and the imports (seconds each).
-COLLECT_FORKER = """
-import os, sys
-import typer
-import sensors.collect.batch, sensors.collect.formats, sensors.collect.mqtt_, sensors.store
-from api.cli import collect
-from api.cli._errors import run_with_clear_errors
-print("ready", flush=True)
-for line in sys.stdin:
-    err_path, *args = line.rstrip("\\n").split("\\t")
-    pid = os.fork()
-    if pid == 0:
-        code = 1
-        try:
-            err = os.open(err_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-            os.dup2(err, 2)
-            os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
-            sys.argv = ["kaiteki", *args]
-            app = typer.Typer()
-            collect.register(app)
-            run_with_clear_errors(app)
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(code)
-    print("child", pid, flush=True)
-    _, status = os.waitpid(pid, 0)
-    print("exit", -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status),
-          flush=True)
-"""
-
-
-class _ForkedRun:
-    """One collector run of a :class:`_Forker` (the parts of ``Popen`` the campaign uses)."""
-
-    def __init__(self, forker: _Forker, pid: int) -> None:
-        self.forker = forker
-        self.pid = pid
-        self.returncode: int | None = None
-
-    def poll(self) -> int | None:
-        if self.returncode is None:
-            try:
-                self.returncode = self.forker.exit_status(timeout_s=0)
-            except queue.Empty:
-                pass
-        return self.returncode
-
-    def kill(self) -> None:
-        if self.poll() is None:
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-
-    def wait(self, timeout_s: float = 60) -> int:
-        if self.returncode is None:
-            self.returncode = self.forker.exit_status(timeout_s)
-        return self.returncode
-
-
-class _Forker:
-    """A process that imported the ``collect`` CLI once and forks one collector run per call."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", COLLECT_FORKER], env=env, stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2],
-        )  # fmt: skip
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-        assert self._line(120) == "ready"
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.put(line.strip())
-        self.lines.put("eof")
-
-    def _line(self, timeout_s: float) -> str:
-        if timeout_s <= 0:
-            return self.lines.get_nowait()
-        return self.lines.get(timeout=timeout_s)
-
-    def run(self, err: Path, *args: str) -> _ForkedRun:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write("\t".join([str(err), *args]) + "\n")
-        self.proc.stdin.flush()
-        word, _, pid = self._line(60).partition(" ")
-        assert word == "child", (word, pid)
-        return _ForkedRun(self, int(pid))
-
-    def exit_status(self, timeout_s: float) -> int:
-        word, _, status = self._line(timeout_s).partition(" ")
-        assert word == "exit", (word, status)
-        return int(status)
-
-    def close(self) -> None:
-        if self.proc.stdin is not None:
-            self.proc.stdin.close()
-        self.proc.wait(timeout=60)
-        self.reader.join(timeout=60)
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
+#: What the forked ``kaiteki collect`` runs import, once, in the fork server.
+COLLECT_IMPORTS = ["typer", "api.cli.collect", "api.cli._errors", "sensors.collect.batch",
+                   "sensors.collect.formats", "sensors.collect.mqtt_", "sensors.store",
+                   "tests.sensors.collect_support"]  # fmt: skip
 
 
 def _env(tmp: Path, store: str | None = None) -> dict[str, str]:
@@ -174,7 +65,7 @@ def _collector(
 
 
 def _wait_text(
-    path: Path, text: str, proc: subprocess.Popen[str] | _ForkedRun, timeout_s: float = 60
+    path: Path, text: str, proc: subprocess.Popen[str] | ForkedRun, timeout_s: float = 60
 ) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -407,12 +298,12 @@ def test_kill9_campaign_no_loss_no_duplicates(tmp_path: Path) -> None:
     """kill -9 the collector ≥ 30 times while 100,000 messages stream in: exactly 100,000
     readings at the end. Each run is killed at a random moment after its first commit (so
     every run both stores and loses work in flight). The first and last runs are the command
-    in a process of its own; the killed runs are the same command forked by :class:`_Forker`
+    in a process of its own; the killed runs are the same command forked by a :class:`tests.forkserver.ForkServer`
     (same arguments and settings)."""
     n_messages, n_kills = 100_000, 30
     rng = random.Random(14)
     with broker(tmp_path / "broker") as b:
-        forker = _Forker(_env(tmp_path))
+        forker = ForkServer(COLLECT_IMPORTS, _env(tmp_path))
         try:
             # the persistent session exists before the stream starts
             proc, err = _collector(tmp_path, b.url, "kaiteki/thermal/#", log="first")
@@ -423,9 +314,9 @@ def test_kill9_campaign_no_loss_no_duplicates(tmp_path: Path) -> None:
             while kills < n_kills:
                 err = tmp_path / f"run{kills}.err"
                 run = forker.run(
-                    err, "collect", "mqtt", "--broker", b.url, "--topic", "kaiteki/thermal/#",
+                    "tests.sensors.collect_support:collect_cli", "collect", "mqtt", "--broker", b.url, "--topic", "kaiteki/thermal/#",
                     "--no-area", "--client-id", "c1", "--json", "--batch-size", "1000",
-                    "--batch-seconds", "0.2",
+                    "--batch-seconds", "0.2", stdout=os.devnull, stderr=err,
                 )  # fmt: skip
                 # at a random moment of the stream: while receiving, committing or acknowledging
                 _wait_text(err, "batch 1:" if pub.poll() is None else "connected", run)

@@ -5,7 +5,8 @@ ever taken for a finished one, and a re-run completes.
 The store holds ten January days of simulated thermal readings (fixed seed) following the real
 Sapporo daily weather; ``comfort build`` fits and writes the whole year's hourly field block by
 block into a temporary file beside the target and renames it only when complete
-(:class:`sensors.fieldstore.FieldWriter`). The build is killed at seeded random moments.
+(:class:`sensors.fieldstore.FieldWriter`). The build is killed at seeded random moments; each
+run is a process forked from one that imported the CLI once (tests/forkserver.py).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -25,6 +25,7 @@ import pandas as pd
 import pytest
 
 from sensors.fieldstore import available_years, field_path, load_field
+from tests.forkserver import ForkedRun, ForkServer
 
 REPO = Path(__file__).resolve().parents[2]
 YEAR = 2022
@@ -73,13 +74,23 @@ def build_env(sapporo_graph, isolated_var: Path, tmp_path_factory: pytest.TempPa
     return env, cache
 
 
-def _build(env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen(
-        [str(KAITEKI), "comfort", "build", "--year", str(YEAR), "--json"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+#: What a ``comfort build`` run imports, once, in the fork server.
+BUILD_IMPORTS = ["api.cli", "api.cli.comfort_build", "comfort.field", "sensors.fieldstore",
+                 "sensors.places", "sensors.store", "rich.progress", "rich.table"]  # fmt: skip
+
+
+def _build(fs: ForkServer, out: Path) -> ForkedRun:
+    """``kaiteki comfort build --year YEAR --json`` forked, output to ``out`` (.out and .err)."""
+    return fs.run(
+        "tests.forkserver:cli", "comfort", "build", "--year", str(YEAR), "--json",
+        stdout=out.with_suffix(".out"), stderr=out.with_suffix(".err"),
+    )  # fmt: skip
+
+
+def _finished(run: ForkedRun, out: Path) -> str:
+    """Wait for a build that should complete; its JSON output."""
+    assert run.wait(300) == 0, out.with_suffix(".err").read_text()
+    return out.with_suffix(".out").read_text()
 
 
 def _digest(path: Path) -> str:
@@ -99,35 +110,37 @@ def _check_field(path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_kill_9_during_comfort_build(build_env) -> None:
+def test_kill_9_during_comfort_build(build_env, tmp_path: Path) -> None:
     env, cache = build_env
     target = field_path(cache, YEAR)
-    # killed during the very first build: no field file appears at all
-    proc = _build(env)
-    time.sleep(3.0)
-    if proc.poll() is None:
-        os.kill(proc.pid, signal.SIGKILL)
-    proc.communicate(timeout=60)
-    assert proc.returncode == -signal.SIGKILL
+    with ForkServer(BUILD_IMPORTS, env) as fs:
+        _campaign(fs, cache, target, tmp_path / "build")
+
+
+def _campaign(fs: ForkServer, cache: Path, target: Path, out: Path) -> None:
+    # killed during the very first build, once it writes: no field file appears at all
+    run = _build(fs, out)
+    deadline = time.monotonic() + 120
+    while not list(target.parent.glob(f".{target.name}.*")) and run.poll() is None:
+        assert time.monotonic() < deadline, "the first build wrote nothing in 120 s"
+        time.sleep(0.01)
+    run.kill()
+    assert run.wait() == -signal.SIGKILL
     assert not target.exists() and available_years(cache) == []
     # a complete build, timed, to place the next kills inside the run
     t0 = time.perf_counter()
-    proc = _build(env)
-    out, err = proc.communicate(timeout=300)
+    printed = _finished(_build(fs, out), out)
     duration = time.perf_counter() - t0
-    assert proc.returncode == 0, err.decode()
-    assert json.loads(out)["path"] == str(target)
+    assert json.loads(printed)["path"] == str(target)
     _check_field(target)
     before = _digest(target)
     rng = np.random.default_rng(2024)
     killed = 0
     for fraction in rng.uniform(0.15, 0.95, 5):
-        proc = _build(env)
+        run = _build(fs, out)
         time.sleep(fraction * duration)
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGKILL)
-        proc.communicate(timeout=60)
-        killed += proc.returncode == -signal.SIGKILL
+        run.kill()
+        killed += run.wait() == -signal.SIGKILL
         # the previous field is untouched and loads; nothing else is taken for a field
         assert _digest(target) == before
         _check_field(target)
@@ -137,7 +150,5 @@ def test_kill_9_during_comfort_build(build_env) -> None:
     # leftovers are hidden temporary files only; a re-run completes and replaces the field
     leftovers = [p for p in target.parent.iterdir() if p != target]
     assert all(p.name.startswith(f".{target.name}.") and p.suffix == ".tmp" for p in leftovers)
-    proc = _build(env)
-    out, err = proc.communicate(timeout=300)
-    assert proc.returncode == 0, err.decode()
+    _finished(_build(fs, out), out)
     _check_field(target)
