@@ -24,6 +24,11 @@ from sensors.store import Store
 DAY = dt.date(2022, 7, 18)
 
 
+def _writer_idle(client: TestClient) -> None:
+    """Wait until the app's writer has drained the spool: a read during a pass gets 503."""
+    assert client.app.state.ingest.writer.wait_idle()
+
+
 def _views(frame, page: str) -> int:
     return int(frame.loc[frame["page"] == page, "views"].sum())
 
@@ -122,6 +127,7 @@ def test_pages_and_kpi_while_another_process_writes_the_store(
     client: TestClient, prepared: Settings
 ) -> None:
     kpi.clear()
+    _writer_idle(client)
     assert client.get("/v1/kpi").status_code == 200  # kept for a minute from here
     n0 = _views(pageviews.logged_views(prepared.cache_dir), "/map/flow")
 
@@ -152,11 +158,13 @@ def test_views_counted_while_store_held_reach_the_kpi(
     client: TestClient, prepared: Settings
 ) -> None:
     kpi.clear()
+    _writer_idle(client)
     before = client.get("/v1/kpi").json()["content_views"]["by_page"]
     n0 = next((p["views"] for p in before if p["page"] == "/map/places"), 0)
     with store_held_by_another_process(prepared.store):
         assert client.get("/map/places").status_code == 200
     kpi.clear()
+    _writer_idle(client)
     after = client.get("/v1/kpi").json()["content_views"]["by_page"]
     assert next(p["views"] for p in after if p["page"] == "/map/places") == n0 + 1
 
