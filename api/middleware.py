@@ -220,8 +220,8 @@ def _header(headers: dict[bytes, bytes], name: bytes) -> str | None:
     return None if value is None else value.decode("latin-1")
 
 
-#: Paths of FastAPI's interactive API docs, whose pages load Swagger UI / ReDoc from a CDN and
-#: therefore get the other security headers but not the maps' Content-Security-Policy.
+#: Paths of the interactive API docs (Swagger UI and ReDoc, vendored: :func:`api.app.install_docs`),
+#: whose policy also lets ReDoc start its search worker from a ``blob:`` URL.
 DOCS_PATHS = ("/docs", "/docs/oauth2-redirect", "/redoc")
 
 
@@ -252,13 +252,14 @@ def tile_source(tiles: str | None) -> str | None:
     return f"{scheme.lower()}://{'.'.join(labels)}"
 
 
-def content_security_policy(tiles: str | None = None) -> str:
+def content_security_policy(tiles: str | None = None, blob_workers: bool = False) -> str:
     """
     The Content-Security-Policy of every page: the app's own origin only.
 
     Inline scripts and styles are allowed because folium writes each map as an inline script
     and inline styles; nothing is loaded from another host except, when ``KAITEKI_TILES`` is
     set, images from that tile host. Frames only from the app itself (``frame-ancestors``).
+    ``blob_workers`` (the API docs): web workers also from ``blob:`` URLs.
 
     Examples
     --------
@@ -266,6 +267,7 @@ def content_security_policy(tiles: str | None = None) -> str:
     True
     >>> "img-src 'self' data: https://*.tile.example.org;" in content_security_policy(
     ...     "https://{s}.tile.example.org/{z}/{x}/{y}.png")
+    True    >>> content_security_policy(blob_workers=True).endswith("; worker-src 'self' blob:")
     True
     """
     img = "'self' data:"
@@ -282,7 +284,7 @@ def content_security_policy(tiles: str | None = None) -> str:
         "object-src 'none'; "
         "base-uri 'self'; "
         "form-action 'self'; "
-        "frame-ancestors 'self'"
+        "frame-ancestors 'self'" + ("; worker-src 'self' blob:" if blob_workers else "")
     )
 
 
@@ -301,8 +303,9 @@ class ResponseMiddleware:
       ``Vary: Accept-Encoding``. A client that does not accept it pays for no compression layer.
     - ``X-Content-Type-Options: nosniff``, ``X-Frame-Options: SAMEORIGIN``,
       ``Referrer-Policy: same-origin`` on everything, 401s, 408s, 413s and 500s included;
-      ``Content-Security-Policy`` (:func:`content_security_policy`) on everything but the
-      interactive API docs (:data:`DOCS_PATHS`). Headers a route set itself are kept.
+      ``Content-Security-Policy`` (:func:`content_security_policy`) on everything, the
+      interactive API docs (:data:`DOCS_PATHS`) with ``blob:`` workers. Headers a route set
+      itself are kept.
 
     One layer rather than four: on the hot path (``/v1/route``, well under a millisecond of
     work) every ASGI wrapper a response passes through is a measurable share of its time.
@@ -316,7 +319,10 @@ class ResponseMiddleware:
             (b"x-frame-options", b"SAMEORIGIN"),
             (b"referrer-policy", b"same-origin"),
         ]
-        self.docs_headers = common
+        self.docs_headers = [
+            *common,
+            (b"content-security-policy", content_security_policy(tiles, True).encode()),
+        ]
         self.headers = [
             *common,
             (b"content-security-policy", content_security_policy(tiles).encode()),

@@ -228,7 +228,9 @@ def test_cors_only_for_configured_origins(prepared: Settings) -> None:
 _EXTERNAL = re.compile(r"https?://|\*")
 
 
-@pytest.mark.parametrize("path", ["/", "/map/places", "/dashboard", "/v1/courses", "/nope"])
+@pytest.mark.parametrize(
+    "path", ["/", "/map/places", "/dashboard", "/v1/courses", "/nope", "/docs", "/redoc"]
+)
 def test_security_headers(own_client, path: str) -> None:
     client, _ = own_client
     r = client.get(path)
@@ -242,6 +244,8 @@ def test_security_headers(own_client, path: str) -> None:
     assert directives["default-src"] == "'self'"
     assert directives["object-src"] == "'none'"
     assert not _EXTERNAL.search(csp), csp  # no other host without KAITEKI_TILES
+    # only the API docs start a worker from a blob: URL (ReDoc's search)
+    assert directives.get("worker-src") == ("'self' blob:" if path in ("/docs", "/redoc") else None)
 
 
 def test_security_headers_on_413_and_401(own_client) -> None:
