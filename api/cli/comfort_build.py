@@ -140,6 +140,19 @@ def build(
             ),
         ),
     ] = "auto",
+    keepbits: Annotated[
+        int | None,
+        typer.Option(
+            "--keepbits",
+            min=1,
+            max=23,
+            help=(
+                "Float32 mantissa bits kept in the Zarr store (relative error at most "
+                "2^-(keepbits+1); 12 halves a city's store); implies --engine dask. "
+                "Default: lossless."
+            ),
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Build the hourly comfort field of a year on every street segment and place."""
@@ -151,6 +164,14 @@ def build(
         raise typer.BadParameter(
             f"--engine must be auto, memory or dask; got {engine!r}.", param_hint="--engine"
         )
+    if keepbits is not None:
+        if engine == "memory":
+            raise typer.BadParameter(
+                "--keepbits rounds the Zarr store of the Dask engine; --engine memory writes "
+                "a lossless NetCDF file. Use --engine dask (or auto) or leave --keepbits out.",
+                param_hint="--keepbits",
+            )
+        engine = "dask"  # only the Zarr store rounds mantissas
     s = settings()
     year = year or s.demo_year
     t0 = time.perf_counter()
@@ -168,7 +189,7 @@ def build(
         if engine == "auto":
             engine = "dask" if cells > s.dask_above_cells else "memory"
         if engine == "dask":
-            out = _build_dask(model, year, progress)
+            out = _build_dask(model, year, progress, keepbits)
         else:
             n_blocks = -(-len(model.times) // block_hours)
             write_task = progress.add_task(f"write field {year}", total=n_blocks)
@@ -183,6 +204,7 @@ def build(
         "year": year,
         "path": str(out),
         "engine": engine,
+        "keepbits": keepbits,
         "hours": len(model.times),
         "hours_with_data": int(sensors_with_data.any(axis=1).sum()),
         "sensors_with_data": int(sensors_with_data.any(axis=0).sum()),
@@ -215,7 +237,9 @@ def _with_data(values: dict[str, Any]) -> Any:
     return np.logical_or.reduce(arrays)
 
 
-def _build_dask(model: field.FieldModel, year: int, progress: Any) -> Any:
+def _build_dask(
+    model: field.FieldModel, year: int, progress: Any, keepbits: int | None = None
+) -> Any:
     """Write the field to ``<cache_dir>/field/<year>.zarr`` with Dask (KAITEKI_DASK_*)."""
     from sensors.dask_ import dask_client
     from sensors.fieldzarr import write_field_zarr, zarr_path
@@ -227,7 +251,9 @@ def _build_dask(model: field.FieldModel, year: int, progress: Any) -> Any:
         progress.update(task, completed=done, total=total)
 
     with dask_client(s.dask_scheduler, s.dask_workers, s.dask_memory_limit) as client:
-        return write_field_zarr(model, zarr_path(s.cache_dir, year), client, progress=advance)
+        return write_field_zarr(
+            model, zarr_path(s.cache_dir, year), client, progress=advance, keepbits=keepbits
+        )
 
 
 @comfort_app.command("cv")

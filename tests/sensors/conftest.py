@@ -167,3 +167,60 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return str(tmp_path / "s.duckdb")
     stores: PgStores = request.getfixturevalue("pg_stores")
     return stores.get()
+
+
+#: The year of :func:`field_build_env`'s simulated readings.
+FIELD_BUILD_YEAR = 2022
+
+
+@pytest.fixture(scope="module")
+def field_build_env(sapporo_graph, isolated_var: Path, tmp_path_factory: pytest.TempPathFactory):
+    """
+    Environment of a ``kaiteki comfort build`` run (``KAITEKI_STORE``, ``KAITEKI_CACHE_DIR``,
+    ``KAITEKI_DEMO_YEAR``): a store with ten January days of simulated readings (seed 11) and
+    a cache holding the graph only; and that cache folder.
+    """
+    import shutil
+
+    import pandas as pd
+
+    from api import resources
+    from api.settings import get_settings
+    from sensors.ingest import ingest_file
+    from sensors.simulate.files import write_tables
+    from sensors.simulate.thermal import simulate_thermal
+    from sensors.store import Store
+    from sensors.weather import read_daily_weather
+
+    root = tmp_path_factory.mktemp("field_build")
+    s = get_settings()
+    cache = root / "cache"
+    shutil.copytree(s.cache_dir, cache, ignore=shutil.ignore_patterns("field", "*.nc"))
+    weather = read_daily_weather(s.data_file("sapporo_daily_chikaho_subway_weather_2019-2022.csv"))
+    day = pd.DatetimeIndex(weather.index)
+    registry, readings = simulate_thermal(
+        resources.graph(),
+        weather[(day >= "2022-01-17") & (day < "2022-01-27")],
+        FIELD_BUILD_YEAR,
+        seed=11,
+    )
+    write_tables(
+        {"sensors.csv": registry, "thermal.csv": readings.drop(columns=[], errors="ignore")},
+        root / "sim",
+        "thermal",
+        FIELD_BUILD_YEAR,
+        11,
+        ["sapporo_daily_chikaho_subway_weather_2019-2022.csv"],
+    )
+    store = root / "store.duckdb"
+    with Store(store) as st:
+        ingest_file(st, "sensors", root / "sim" / "sensors.csv")
+        ingest_file(st, "thermal", root / "sim" / "thermal.csv", area=resources.planning_area())
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        "KAITEKI_STORE": str(store),
+        "KAITEKI_CACHE_DIR": str(cache),
+        "KAITEKI_DEMO_YEAR": str(FIELD_BUILD_YEAR),
+    }
+    return env, cache

@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
 import signal
-import sys
 import time
 from pathlib import Path
 
@@ -26,52 +23,9 @@ import pytest
 
 from sensors.fieldstore import available_years, field_path, load_field
 from tests.forkserver import ForkedRun, ForkServer
+from tests.sensors.conftest import FIELD_BUILD_YEAR
 
-REPO = Path(__file__).resolve().parents[2]
-YEAR = 2022
-KAITEKI = Path(sys.executable).with_name("kaiteki")
-
-
-@pytest.fixture(scope="module")
-def build_env(sapporo_graph, isolated_var: Path, tmp_path_factory: pytest.TempPathFactory):
-    """Environment of a store with simulated readings and a cache with the graph only."""
-    from api import resources
-    from api.settings import get_settings
-    from sensors.ingest import ingest_file
-    from sensors.simulate.files import write_tables
-    from sensors.simulate.thermal import simulate_thermal
-    from sensors.store import Store
-    from sensors.weather import read_daily_weather
-
-    root = tmp_path_factory.mktemp("crash_build")
-    s = get_settings()
-    cache = root / "cache"
-    shutil.copytree(s.cache_dir, cache, ignore=shutil.ignore_patterns("field", "*.nc"))
-    weather = read_daily_weather(s.data_file("sapporo_daily_chikaho_subway_weather_2019-2022.csv"))
-    day = pd.DatetimeIndex(weather.index)
-    registry, readings = simulate_thermal(
-        resources.graph(), weather[(day >= "2022-01-17") & (day < "2022-01-27")], YEAR, seed=11
-    )
-    write_tables(
-        {"sensors.csv": registry, "thermal.csv": readings.drop(columns=[], errors="ignore")},
-        root / "sim",
-        "thermal",
-        YEAR,
-        11,
-        ["sapporo_daily_chikaho_subway_weather_2019-2022.csv"],
-    )
-    store = root / "store.duckdb"
-    with Store(store) as st:
-        ingest_file(st, "sensors", root / "sim" / "sensors.csv")
-        ingest_file(st, "thermal", root / "sim" / "thermal.csv", area=resources.planning_area())
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(REPO),
-        "KAITEKI_STORE": str(store),
-        "KAITEKI_CACHE_DIR": str(cache),
-        "KAITEKI_DEMO_YEAR": str(YEAR),
-    }
-    return env, cache
+YEAR = FIELD_BUILD_YEAR
 
 
 #: What a ``comfort build`` run imports, once, in the fork server.
@@ -110,8 +64,8 @@ def _check_field(path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_kill_9_during_comfort_build(build_env, tmp_path: Path) -> None:
-    env, cache = build_env
+def test_kill_9_during_comfort_build(field_build_env, tmp_path: Path) -> None:
+    env, cache = field_build_env
     target = field_path(cache, YEAR)
     with ForkServer(BUILD_IMPORTS, env) as fs:
         _campaign(fs, cache, target, tmp_path / "build")
