@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import re
 import time
-import uuid
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -339,7 +339,7 @@ class ResponseMiddleware:
                 given = value.decode("latin-1")
             elif key == b"accept-encoding":
                 gzip = b"gzip" in value
-        rid = given if _SAFE_REQUEST_ID.match(given) else uuid.uuid4().hex
+        rid = given if _SAFE_REQUEST_ID.match(given) else os.urandom(16).hex()  # as uuid4().hex
         scope.setdefault("state", {})["request_id"] = rid
         extra = self.docs_headers if scope.get("path") in DOCS_PATHS else self.headers
         rid_header = (b"x-request-id", rid.encode())
