@@ -240,7 +240,15 @@ class PostgresStore(Store):
         while True:
             try:
                 pg = psycopg.connect(self.path, autocommit=True, connect_timeout=10)
-                break
+                try:  # a server shutting down can cut the connection during its set-up too
+                    pg.execute(f"SET TimeZone = '{TZ}'")
+                    if self.read_only:
+                        pg.execute("SET default_transaction_read_only = on")
+                except psycopg.OperationalError:
+                    with contextlib.suppress(psycopg.Error):
+                        pg.close()
+                    raise
+                return pg
             except psycopg.OperationalError as exc:
                 if time.monotonic() + pause > deadline:
                     raise StoreError(
@@ -251,10 +259,6 @@ class PostgresStore(Store):
                     ) from exc
             time.sleep(pause)
             pause = min(pause * 2, 1.0)
-        pg.execute(f"SET TimeZone = '{TZ}'")
-        if self.read_only:
-            pg.execute("SET default_transaction_read_only = on")
-        return pg
 
     def close(self) -> None:
         """Close the connections (the store can be reopened by using it again)."""
