@@ -267,7 +267,8 @@ def content_security_policy(tiles: str | None = None, blob_workers: bool = False
     True
     >>> "img-src 'self' data: https://*.tile.example.org;" in content_security_policy(
     ...     "https://{s}.tile.example.org/{z}/{x}/{y}.png")
-    True    >>> content_security_policy(blob_workers=True).endswith("; worker-src 'self' blob:")
+    True
+    >>> content_security_policy(blob_workers=True).endswith("; worker-src 'self' blob:")
     True
     """
     img = "'self' data:"
