@@ -24,7 +24,7 @@ from shapely.geometry import LineString
 
 from comfort.network import bearing_deg, largest_component, set_street_counts
 from sensors.errors import OSMSourceError
-from sensors.readers import read_vector
+from sensors.readers import in_lonlat, read_vector
 
 #: OSMnx's "walk" network filter, as tag rules: a way is walkable when it has a ``highway`` tag
 #: and none of these tags matches.
@@ -210,8 +210,7 @@ def graph_from_polygon_file(
     import shapely
 
     try:
-        gdf = read_vector(polygon_path)
-        gdf = gdf.set_crs("EPSG:4326") if gdf.crs is None else gdf.to_crs("EPSG:4326")
+        gdf = in_lonlat(read_vector(polygon_path))
     except Exception as exc:
         raise OSMSourceError(f"cannot read polygon file {polygon_path}: {exc}") from exc
     polygon = shapely.union_all(gdf.geometry.values)

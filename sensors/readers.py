@@ -125,10 +125,16 @@ def _features_frame(features: list[Any], crs: str) -> Any:
 def _legacy_crs(doc: Any) -> str | None:
     """The CRS named by a 2008-style ``crs`` member (RFC 7946 dropped it; GDAL still reads it)."""
     crs = doc.get("crs") if isinstance(doc, dict) else None
-    name = (crs or {}).get("properties", {}).get("name") if isinstance(crs, dict) else None
+    props = crs.get("properties") if isinstance(crs, dict) else None
+    name = props.get("name") if isinstance(props, dict) else None
     if not isinstance(name, str) or name.upper().endswith("CRS84"):
         return None
     return name
+
+
+def in_lonlat(gdf: Any) -> Any:
+    """``gdf`` in EPSG:4326; a frame without a CRS is taken as EPSG:4326, as GeoJSON specifies."""
+    return gdf.set_crs("EPSG:4326") if gdf.crs is None else gdf.to_crs("EPSG:4326")
 
 
 def read_layer(path: str | Path, hint: str) -> Any:
@@ -160,7 +166,7 @@ def read_layer(path: str | Path, hint: str) -> Any:
         gdf = read_vector(p)
     except Exception as exc:  # json, shapely and GDAL raise several error types
         raise FileFormatError(f"{p.name}: cannot read as GeoJSON: {exc}") from exc
-    return gdf.set_crs("EPSG:4326") if gdf.crs is None else gdf.to_crs("EPSG:4326")
+    return in_lonlat(gdf)
 
 
 def _line_of_offset(data: bytes, offset: int) -> int:

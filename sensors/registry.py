@@ -24,7 +24,7 @@ from shapely.geometry.base import BaseGeometry
 from comfort.errors import PlacesError
 from comfort.places import check_registry
 from sensors.places import REGISTRY_COLUMNS, load_places
-from sensors.readers import read_vector
+from sensors.readers import in_lonlat, read_vector
 from sensors.store import Store
 
 #: Store columns of a place, in table order (geometry as WKT, lon/lat of its centroid).
@@ -372,8 +372,7 @@ def read_file(path: Path) -> gpd.GeoDataFrame:
         return gpd.GeoDataFrame(table, geometry=geoms, crs="EPSG:4326")
     if path.suffix.lower() not in (".geojson", ".json"):
         raise PlacesError(f"{path.name}: import reads .geojson or .csv files.")
-    gdf = read_vector(path)
-    return gdf.set_crs("EPSG:4326") if gdf.crs is None else gdf.to_crs("EPSG:4326")
+    return in_lonlat(read_vector(path))
 
 
 def import_places(store: Store, path: Path, who: str) -> dict[str, int]:
