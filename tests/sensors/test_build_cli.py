@@ -18,7 +18,7 @@ from tests.sensors.conftest import FIELD_BUILD_YEAR
 KAITEKI = Path(sys.executable).with_name("kaiteki")
 
 
-def test_keepbits_with_the_memory_engine_is_refused_before_any_work() -> None:
+def test_keepbits_with_the_memory_engine_is_refused() -> None:
     from api.cli import app
 
     res = CliRunner().invoke(app, ["comfort", "build", "--engine", "memory", "--keepbits", "12"])

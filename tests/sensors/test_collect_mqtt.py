@@ -24,15 +24,14 @@ from typing import Any
 import pytest
 
 from sensors.store import Store
-from tests.forkserver import ForkedRun, ForkServer
+from tests.forkserver import REPO, ForkedRun, ForkServer
 from tests.sensors.collect_support import Broker, broker, publish, reading
 
 #: ``kaiteki collect ...``: the real command, in a CLI holding only the ``collect`` group (so
 #: the campaigns measure the collector, not other command groups' start-up)
 KAITEKI_COLLECT = [
     sys.executable, "-c",
-    "import typer; from api.cli import collect; from api.cli._errors import run_with_clear_errors; "
-    "app = typer.Typer(); collect.register(app); run_with_clear_errors(app)",
+    "import sys; from tests.sensors.collect_support import collect_cli; collect_cli(*sys.argv[1:])",
 ]  # fmt: skip
 
 #: What the forked ``kaiteki collect`` runs import, once, in the fork server.
@@ -47,6 +46,7 @@ def _env(tmp: Path, store: str | None = None) -> dict[str, str]:
         "KAITEKI_STORE": store or str(tmp / "store.duckdb"),
         "KAITEKI_CACHE_DIR": str(tmp / "cache"),
         "KAITEKI_STORE_WAIT_S": "20",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
     }
 
 
