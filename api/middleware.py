@@ -322,7 +322,10 @@ class ResponseMiddleware:
         ]
         self.docs_headers = [
             *common,
-            (b"content-security-policy", content_security_policy(tiles, blob_workers=True).encode()),
+            (
+                b"content-security-policy",
+                content_security_policy(tiles, blob_workers=True).encode(),
+            ),
         ]
         self.headers = [
             *common,
